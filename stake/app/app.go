@@ -66,6 +66,7 @@ type App struct {
 	// checkInvariant, when set, verifies the module invariant after every
 	// block and halts the chain if it breaks.
 	checkInvariant bool
+	afterEndBlock  func(sdk.Context) error
 }
 
 var _ servertypes.Application = (*App)(nil)
@@ -75,6 +76,11 @@ type Options struct {
 	// CheckInvariants verifies bonded + unbonding + escrow = module balance
 	// at the end of every block (a full walk of state: for devnets and tests).
 	CheckInvariants bool
+	// AfterEndBlock, when set, runs inside consensus after the modules'
+	// EndBlockers, on every node alike. It is the seam for tests and tools
+	// that must change state the way a block does (e.g. a slash) before the
+	// messages that trigger it exist.
+	AfterEndBlock func(sdk.Context) error
 }
 
 // New builds the app on db. baseAppOptions come from the server config
@@ -86,7 +92,7 @@ func New(logger log.Logger, db dbm.DB, opts Options, baseAppOptions ...func(*bas
 	bApp.SetTxEncoder(enc.TxConfig.TxEncoder())
 
 	keys := storetypes.NewKVStoreKeys(authtypes.StoreKey, banktypes.StoreKey, consensustypes.StoreKey, staketypes.StoreKey)
-	a := &App{BaseApp: bApp, enc: enc, keys: keys, basics: basics(), checkInvariant: opts.CheckInvariants}
+	a := &App{BaseApp: bApp, enc: enc, keys: keys, basics: basics(), checkInvariant: opts.CheckInvariants, afterEndBlock: opts.AfterEndBlock}
 
 	// No x/gov is wired, so params change only through genesis; the gov
 	// address stays the authority so adding governance later needs no migration.
@@ -162,6 +168,11 @@ func (a *App) endBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 	res, err := a.mm.EndBlock(ctx)
 	if err != nil {
 		return res, err
+	}
+	if a.afterEndBlock != nil {
+		if err := a.afterEndBlock(ctx); err != nil {
+			return res, fmt.Errorf("after end block: %w", err)
+		}
 	}
 	if a.checkInvariant {
 		if err := a.StakeKeeper.CheckInvariant(ctx); err != nil {

@@ -30,6 +30,7 @@ import (
 	srvconfig "github.com/cosmos/cosmos-sdk/server/config"
 	servergrpc "github.com/cosmos/cosmos-sdk/server/grpc"
 	servercmtlog "github.com/cosmos/cosmos-sdk/server/log"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
 	"github.com/gpunet/gpunet/stake/app"
@@ -39,6 +40,9 @@ import (
 type StartOptions struct {
 	// CheckInvariants verifies the ledger invariant after every block.
 	CheckInvariants bool
+	// AfterEndBlock runs inside consensus after every block's EndBlockers
+	// (see app.Options).
+	AfterEndBlock func(sdk.Context) error
 	// Logger receives CometBFT's and the app's logs; nil discards them.
 	Logger log.Logger
 }
@@ -52,7 +56,6 @@ type Node struct {
 	APIAddr  string
 
 	comet  *node.Node
-	db     dbm.DB
 	cancel context.CancelFunc
 	group  *errgroup.Group
 	api    *api.Server
@@ -95,7 +98,7 @@ func Start(ctx context.Context, home string, opts StartOptions) (*Node, error) {
 		return nil, fmt.Errorf("open app database in %s: %w", cfg.dataDir(), err)
 	}
 	baseOpts := append(server.DefaultBaseappOptions(appOpts), baseapp.SetChainID(ag.ChainID))
-	a := app.New(logger.With("module", "app"), db, app.Options{CheckInvariants: opts.CheckInvariants}, baseOpts...)
+	a := app.New(logger.With("module", "app"), db, app.Options{CheckInvariants: opts.CheckInvariants, AfterEndBlock: opts.AfterEndBlock}, baseOpts...)
 	if err := a.Load(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -112,12 +115,10 @@ func Start(ctx context.Context, home string, opts StartOptions) (*Node, error) {
 	)
 	if err != nil {
 		_ = a.Close()
-		_ = db.Close()
 		return nil, fmt.Errorf("create CometBFT node: %w", err)
 	}
 	if err := comet.Start(); err != nil {
 		_ = a.Close()
-		_ = db.Close()
 		return nil, fmt.Errorf("start CometBFT: %w", err)
 	}
 
@@ -128,7 +129,6 @@ func Start(ctx context.Context, home string, opts StartOptions) (*Node, error) {
 		GRPCAddr: appCfg.GRPC.Address,
 		APIAddr:  strings.TrimPrefix(appCfg.API.Address, "tcp://"),
 		comet:    comet,
-		db:       db,
 	}
 	clientCtx := client.Context{}.
 		WithClient(local.New(comet)).
@@ -181,11 +181,9 @@ func (n *Node) Stop() error {
 			}
 			n.comet.Wait()
 		}
+		// BaseApp.Close closes the app database too.
 		if err := n.App.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close app: %w", err))
-		}
-		if err := n.db.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("close app database: %w", err))
 		}
 		n.stopErr = errors.Join(errs...)
 	})

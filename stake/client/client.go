@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	gogoproto "github.com/cosmos/gogoproto/proto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -111,7 +112,7 @@ type TxResult struct {
 	Code   uint32
 	Log    string
 	// Response is the decoded response of each message, in order.
-	Responses []sdk.Msg
+	Responses []gogoproto.Message
 	Events    []Event
 	GasUsed   int64
 }
@@ -235,11 +236,15 @@ func (c *Client) result(got *txtypes.GetTxResponse) (*TxResult, error) {
 		return nil, fmt.Errorf("decode tx %s result: %w", r.TxHash, err)
 	}
 	for _, any := range msgData.MsgResponses {
-		var m sdk.Msg
+		var m txtypes.MsgResponse
 		if err := c.enc.InterfaceRegistry.UnpackAny(any, &m); err != nil {
 			return nil, fmt.Errorf("decode tx %s response %s: %w", r.TxHash, any.TypeUrl, err)
 		}
-		out.Responses = append(out.Responses, m)
+		pm, ok := m.(gogoproto.Message)
+		if !ok {
+			return nil, fmt.Errorf("decode tx %s response %s: not a proto message", r.TxHash, any.TypeUrl)
+		}
+		out.Responses = append(out.Responses, pm)
 	}
 	return out, nil
 }

@@ -68,10 +68,11 @@ func isAlnum(s string) bool {
 	return true
 }
 
-// checkText refuses invalid UTF-8 (encoding/json would silently replace it)
-// and control characters (whose JSON escaping is not guaranteed stable across
-// Go releases, and which NUL makes impossible in argv). Tab, newline and
-// carriage return stay allowed where multi-line scripts are common.
+// checkText refuses invalid UTF-8, which encoding/json would silently
+// replace; control characters, whose JSON escaping is not guaranteed stable
+// across Go releases (and NUL cannot be in argv); and U+FFFE and U+FFFF, which
+// YAML cannot carry, so every canonical spec also parses as YAML. Tab, newline
+// and carriage return stay allowed where multi-line scripts are common.
 func checkText(r *report, field, s string, multiline bool) {
 	if !utf8.ValidString(s) {
 		r.add(field, "is not valid UTF-8", fixText)
@@ -81,7 +82,7 @@ func checkText(r *report, field, s string, multiline bool) {
 		if multiline && (c == '\t' || c == '\n' || c == '\r') {
 			continue
 		}
-		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) {
+		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0xfffe || c == 0xffff {
 			r.add(field, fmt.Sprintf("contains control character %U", c), fixText)
 			return
 		}
