@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -77,6 +78,13 @@ func Dial(cfg Config) (*Client, error) {
 		Tx:    txtypes.NewServiceClient(conn),
 	}, nil
 }
+
+// Conn is the gRPC connection, for services this client does not wrap.
+func (c *Client) Conn() *grpc.ClientConn { return c.conn }
+
+// SetChainID sets the chain ID transactions are signed for, once it is
+// known (e.g. asked of the node).
+func (c *Client) SetChainID(id string) { c.cfg.ChainID = id }
 
 // Close releases the connection.
 func (c *Client) Close() error { return c.conn.Close() }
@@ -264,16 +272,14 @@ func (c *Client) account(ctx context.Context, addr sdk.AccAddress) (sdk.AccountI
 	return acc, nil
 }
 
+// plumbing matches what the SDK appends to a refusal: the source location
+// of the error and the gas used.
+var plumbing = regexp.MustCompile(`\s*\[[^\]]*:[0-9]+\]|\s*with gas used: '[0-9]+'|failed to execute message; message index: [0-9]+: |rpc error: code = [A-Za-z]+ desc = `)
+
 // cleanReason strips the SDK's plumbing from a refusal so the field-naming
 // message is what a person reads.
 func cleanReason(s string) string {
-	for _, p := range []string{"failed to execute message; message index: 0: ", "rpc error: code = Unknown desc = "} {
-		s = strings.ReplaceAll(s, p, "")
-	}
-	if i := strings.Index(s, " [cosmos/cosmos-sdk"); i > 0 {
-		s = s[:i]
-	}
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(plumbing.ReplaceAllString(s, ""))
 }
 
 // Unwrap turns a gRPC status error into one that reads like the chain's
@@ -282,12 +288,12 @@ func Unwrap(err error) error {
 	if err == nil {
 		return nil
 	}
-	st, ok := status.FromError(errors.Unwrap(err))
+	st, ok := status.FromError(err)
 	if !ok {
 		return err
 	}
 	if st.Code() == codes.Unavailable {
-		return fmt.Errorf("%w: the node's gRPC endpoint is not reachable; is the chain running (gpunet devnet) and --node-grpc right?", err)
+		return fmt.Errorf("%s: the node's gRPC endpoint is not reachable; is the chain running (gpunet devnet) and --grpc-addr right?", cleanReason(st.Message()))
 	}
-	return fmt.Errorf("%s", cleanReason(st.Message()))
+	return errors.New(cleanReason(st.Message()))
 }

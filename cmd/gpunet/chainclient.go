@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+
+	"github.com/gpunet/gpunet/stake/app"
+	"github.com/gpunet/gpunet/stake/client"
+)
+
+const defaultGRPCAddr = "127.0.0.1:9090"
+
+// addChainFlags adds the flags of a command that talks to the chain.
+func addChainFlags(cmd *cobra.Command, signs bool) {
+	cmd.Flags().String(flagGRPC, defaultGRPCAddr, "the node's gRPC address (host:port)")
+	cmd.Flags().String(flagChainID, "", "chain ID to sign for (default: ask the node)")
+	if signs {
+		cmd.Flags().String(flagFrom, "", "name of the key that signs (see `gpunet keys list`)")
+	}
+	cmd.Flags().Duration("timeout", 60*time.Second, "how long to wait for the chain")
+}
+
+// openKeyring opens the keyring in --home with --keyring-backend.
+func openKeyring(cmd *cobra.Command) (keyring.Keyring, error) {
+	home, _ := cmd.Flags().GetString(flagHome)
+	backend, _ := cmd.Flags().GetString(flagKeyringBackend)
+	kr, err := keyring.New("gpunet", backend, home, cmd.InOrStdin(), app.MakeEncodingConfig().Codec)
+	if err != nil {
+		return nil, fmt.Errorf("--keyring-backend %s in %s: %w", backend, home, err)
+	}
+	return kr, nil
+}
+
+// session is a command's link to the chain.
+type session struct {
+	*client.Client
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (s *session) Close() {
+	s.cancel()
+	_ = s.Client.Close()
+}
+
+// connect dials the node named by the flags and learns its chain ID.
+func connect(cmd *cobra.Command) (*session, error) {
+	addr, _ := cmd.Flags().GetString(flagGRPC)
+	chainID, _ := cmd.Flags().GetString(flagChainID)
+	timeout, _ := cmd.Flags().GetDuration("timeout")
+	kr, err := openKeyring(cmd)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.Dial(client.Config{GRPCAddr: addr, ChainID: chainID, Keyring: kr})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+	s := &session{Client: c, ctx: ctx, cancel: cancel}
+	if chainID == "" {
+		info, err := cmtservice.NewServiceClient(c.Conn()).GetNodeInfo(ctx, &cmtservice.GetNodeInfoRequest{})
+		if err != nil {
+			s.Close()
+			return nil, client.Unwrap(fmt.Errorf("ask %s for its chain ID: %w", addr, err))
+		}
+		c.SetChainID(info.DefaultNodeInfo.Network)
+	}
+	return s, nil
+}
+
+// from returns the --from key name, or a usage error.
+func from(cmd *cobra.Command) (string, error) {
+	name, _ := cmd.Flags().GetString(flagFrom)
+	if name == "" {
+		return "", usageError{errNoFrom}
+	}
+	return name, nil
+}

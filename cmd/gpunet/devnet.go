@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"cosmossdk.io/log/v2"
+
+	"github.com/gpunet/gpunet/stake/chain"
+	"github.com/gpunet/gpunet/stake/types"
+)
+
+func devnetCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "devnet",
+		Short: "Run a whole one-validator network on this machine, with funded demo keys",
+		Long: `devnet creates (on first start) and runs a one-validator gpunet chain in
+--home (default ~/.gpunet/devnet), with demo keys in a test keyring funded with
+1000 GPU each and short params (60 s unbonding) so every transition can be
+watched. Ctrl-C stops it cleanly; the next start resumes from its state.
+--reset starts over.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: runDevnet,
+	}
+	cmd.Flags().Bool("reset", false, "delete the devnet's home first and start a new chain")
+	cmd.Flags().Duration("block-time", time.Second, "time between blocks")
+	return cmd
+}
+
+func runDevnet(cmd *cobra.Command, _ []string) error {
+	home, _ := cmd.Flags().GetString(flagHome)
+	reset, _ := cmd.Flags().GetBool("reset")
+	blockTime, _ := cmd.Flags().GetDuration("block-time")
+	out := cmd.OutOrStdout()
+	if reset {
+		if err := os.RemoveAll(home); err != nil {
+			return fmt.Errorf("--reset: remove %s: %w", home, err)
+		}
+	}
+	kr, err := openKeyring(cmd)
+	if err != nil {
+		return err
+	}
+	cfg := chain.DefaultConfig(home)
+	cfg.BlockTime = blockTime
+	fresh := !chain.IsInitialized(cfg)
+	var accounts []chain.DemoAccount
+	if fresh {
+		if accounts, err = chain.InitDevnet(cfg, kr, types.DevnetParams(), chain.DemoBalance); err != nil {
+			return fmt.Errorf("create devnet in %s: %w", home, err)
+		}
+	} else if accounts, err = chain.EnsureKeys(kr, chain.DemoAccounts); err != nil {
+		return err
+	}
+
+	logFile, err := chain.LogFile(home)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	node, err := chain.Start(ctx, home, chain.StartOptions{CheckInvariants: true, Logger: log.NewLogger(logFile, log.ColorOption(false))})
+	if err != nil {
+		return fmt.Errorf("start devnet: %w (its log is %s/node.log)", err, home)
+	}
+
+	if wantJSON(cmd) {
+		_ = printJSON(out, map[string]any{"home": home, "chain_id": node.ChainID, "rpc": "tcp://" + node.RPCAddr, "grpc": node.GRPCAddr, "api": "http://" + node.APIAddr, "accounts": accounts, "resumed": !fresh})
+	} else {
+		if fresh {
+			fmt.Fprintf(out, "Created a new devnet in %s.\n", home)
+		} else {
+			fmt.Fprintf(out, "Resuming the devnet in %s at height %d.\n", home, node.Height())
+		}
+		fmt.Fprintf(out, "\nChain %s is running (logs: %s/node.log).\n  RPC   tcp://%s\n  gRPC  %s\n  REST  http://%s\n\nDemo accounts (keyring-backend test, in %s):\n",
+			node.ChainID, home, node.RPCAddr, node.GRPCAddr, node.APIAddr, home)
+		t := newTable(out, "KEY", "ADDRESS")
+		for _, a := range accounts {
+			t.AppendRow([]any{a.Name, a.Address})
+		}
+		t.Render()
+		fmt.Fprint(out, `
+Try, in another shell:
+  gpunet stake add 5000000ugpu --role provider --from provider1
+  gpunet stake show provider1
+  gpunet stake remove 2000000ugpu --role provider --from provider1
+  gpunet job submit examples/jobs/trainer-cpu.yaml --from alice
+
+Press Ctrl-C to stop; the next start resumes where it stopped.
+`)
+	}
+
+	<-ctx.Done()
+	height := node.Height()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- node.Stop() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("stop devnet: %w", err)
+		}
+	case <-stopCtx.Done():
+		return fmt.Errorf("stop devnet: still stopping after 30s; its state is safe up to height %d", height)
+	}
+	if !wantJSON(cmd) {
+		fmt.Fprintf(out, "\nStopped at height %d. State kept in %s; run `gpunet devnet` again to resume.\n", height, home)
+	}
+	return nil
+}
