@@ -146,4 +146,3 @@ func (n *Network) Addr(name string) string {
 	}
 	return a
 }
-

@@ -116,11 +116,15 @@ func (q Querier) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.
 				j, err := toJob(key.K2())
 				return err == nil && j.Status == req.Status, err
 			},
-			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Job, error) { return toJob(key.K2()) },
+			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Job, error) {
+				return toJob(key.K2())
+			},
 			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))
 	case req.Status != types.JOB_STATUS_UNSPECIFIED:
 		jobs, page, err = query.CollectionPaginate(ctx, q.k.JobsByStatus, req.Pagination,
-			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Job, error) { return toJob(key.K2()) },
+			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Job, error) {
+				return toJob(key.K2())
+			},
 			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
 	default:
 		jobs, page, err = query.CollectionPaginate(ctx, q.k.Jobs, req.Pagination,
@@ -142,4 +146,3 @@ func (q Querier) Totals(ctx context.Context, _ *types.QueryTotalsRequest) (*type
 		ModuleBalance: q.k.ModuleBalance(ctx),
 	}, nil
 }
-
