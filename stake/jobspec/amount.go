@@ -63,6 +63,23 @@ func (a Amount) String() string {
 	return a.v.String() + Denom
 }
 
+// humane adds the gpu form to a valid positive amount for messages:
+// "2500000ugpu (2.5gpu)".
+func (a Amount) humane() string {
+	if a.bad != nil || a.v.IsNil() || !a.v.IsPositive() {
+		return a.String()
+	}
+	digits := a.v.String()
+	if len(digits) <= 6 {
+		digits = strings.Repeat("0", 7-len(digits)) + digits
+	}
+	whole, frac := digits[:len(digits)-6], strings.TrimRight(digits[len(digits)-6:], "0")
+	if frac != "" {
+		whole += "." + frac
+	}
+	return a.String() + " (" + whole + "gpu)"
+}
+
 func (a Amount) MarshalJSON() ([]byte, error) {
 	if a.bad != nil {
 		return nil, fmt.Errorf("encode amount %q: %s", a.raw, a.bad.text)

@@ -51,7 +51,7 @@ func parseOneDocument(data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%w: the document is empty; start from testdata/valid.yaml in stake/jobspec", ErrInvalid)
+			return nil, fmt.Errorf("%w: the document is empty; a job spec needs at least name, image, command, resources, steps, checkpoint_every, verification, max_price_per_gpu_hour, deposit and max_duration", ErrInvalid)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -68,7 +68,7 @@ func parseOneDocument(data []byte) (*yaml.Node, error) {
 	}
 	root = resolveAlias(root)
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		return nil, fmt.Errorf("%w: the document is empty; start from testdata/valid.yaml in stake/jobspec", ErrInvalid)
+		return nil, fmt.Errorf("%w: the document is empty; a job spec needs at least name, image, command, resources, steps, checkpoint_every, verification, max_price_per_gpu_hour, deposit and max_duration", ErrInvalid)
 	}
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%w: the document must be a mapping of fields such as name, image and command (got a %s)", ErrInvalid, kindName(root))

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"cosmossdk.io/math"
 )
 
 // repoRef is the repository part of an image reference, as the distribution
@@ -121,17 +119,4 @@ func normalizeDecimal(s string) (string, bool) {
 		return whole, true
 	}
 	return whole + "." + frac, true
-}
-
-// ToleranceDec is the tolerance as a decimal; zero when unset or invalid.
-func (v Verification) ToleranceDec() math.LegacyDec {
-	norm, ok := normalizeDecimal(v.Tolerance)
-	if !ok {
-		return math.LegacyZeroDec()
-	}
-	d, err := math.LegacyNewDecFromStr(norm)
-	if err != nil {
-		return math.LegacyZeroDec()
-	}
-	return d
 }

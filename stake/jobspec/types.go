@@ -3,6 +3,8 @@ package jobspec
 import (
 	"net/url"
 	"path"
+
+	"cosmossdk.io/math"
 )
 
 // Spec is a training job as submitted by a client (SPEC section 4). Field
@@ -58,6 +60,19 @@ type Verification struct {
 	// Tolerance is the largest accepted relative L2 distance per tensor, as a
 	// decimal string in (0, 1); set only in tolerance mode.
 	Tolerance string `json:"tolerance" yaml:"tolerance"`
+}
+
+// ToleranceDec is the tolerance as a decimal; zero when unset or invalid.
+func (v Verification) ToleranceDec() math.LegacyDec {
+	norm, ok := normalizeDecimal(v.Tolerance)
+	if !ok {
+		return math.LegacyZeroDec()
+	}
+	d, err := math.LegacyNewDecFromStr(norm)
+	if err != nil {
+		return math.LegacyZeroDec()
+	}
+	return d
 }
 
 // FileName is the name the input gets under the input directory: Name, or

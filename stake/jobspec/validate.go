@@ -289,10 +289,10 @@ func checkPayment(s *Spec, r *report) {
 	if !priceOK || !depositOK || !durationOK || !gpusOK {
 		return
 	}
-	if cost := s.MaxCost(); s.Deposit.Int().LT(cost) {
-		r.add("deposit", fmt.Sprintf("%s does not cover the maximum cost %s%s (max_price_per_gpu_hour %s × %d GPUs × max_duration %s)",
-			s.Deposit, cost, Denom, s.MaxPricePerGPUHour, s.Resources.GPUs, s.MaxDuration),
-			fmt.Sprintf("raise deposit to at least %s%s, or lower max_price_per_gpu_hour, resources.gpus or max_duration", cost, Denom))
+	if cost := NewAmount(s.MaxCost()); s.Deposit.Int().LT(cost.Int()) {
+		r.add("deposit", fmt.Sprintf("%s does not cover the maximum cost %s (max_price_per_gpu_hour %s × %d GPUs × max_duration %s)",
+			s.Deposit.humane(), cost.humane(), s.MaxPricePerGPUHour.humane(), s.Resources.GPUs, s.MaxDuration),
+			fmt.Sprintf("raise deposit to at least %s, or lower max_price_per_gpu_hour, resources.gpus or max_duration", cost))
 	}
 }
 
