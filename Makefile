@@ -34,7 +34,9 @@ lint: ## gofmt, go vet and staticcheck
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
-	$(TOOLS)/staticcheck $(PKGS)
+	@# The grpc-gateway v1 generator emits deprecated calls; generated files are not ours to fix.
+	@out=$$($(TOOLS)/staticcheck $(PKGS) 2>&1 | grep -v '\.pb\.gw\.go:'); \
+	  if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 
 bench: ## benchmarks, each with its baseline in the same run (see docs/benchmarks.md)
 	$(GO) test -run='^$$' -bench=. -benchmem ./stake/jobspec/ ./stake/keeper/

@@ -64,7 +64,9 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			cmd.SetOut(cmd.OutOrStdout())
+			if err := checkOutputFlag(cmd); err != nil {
+				return err
+			}
 			ctx, err := client.ReadPersistentCommandFlags(initCtx, cmd.Flags())
 			if err != nil {
 				return err

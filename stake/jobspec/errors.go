@@ -35,7 +35,3 @@ type problem struct {
 	text string
 	fix  string
 }
-
-func (p *problem) at(field string) *FieldError {
-	return &FieldError{Field: field, Problem: p.text, Fix: p.fix}
-}

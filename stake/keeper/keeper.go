@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
@@ -37,8 +36,9 @@ type Keeper struct {
 
 	Unbonding          collections.Map[uint64, types.UnbondingEntry]
 	UnbondingByAddress collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
-	// UnbondingByTime lets the EndBlocker visit only the entries that are due.
-	UnbondingByTime collections.KeySet[collections.Pair[time.Time, uint64]]
+	// UnbondingByTime, keyed by completion time in Unix nanoseconds, lets
+	// the EndBlocker visit only the entries that are due.
+	UnbondingByTime collections.KeySet[collections.Pair[int64, uint64]]
 	NextUnbondingID collections.Sequence
 
 	Jobs         collections.Map[uint64, types.Job]
@@ -67,7 +67,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ac addr
 		Stakes:             collections.NewMap(sb, types.StakesKey, "stakes", addrRole, sdk.IntValue),
 		Unbonding:          collections.NewMap(sb, types.UnbondingKey, "unbonding", collections.Uint64Key, codec.CollValue[types.UnbondingEntry](cdc)),
 		UnbondingByAddress: collections.NewKeySet(sb, types.UnbondingByAddressKey, "unbonding_by_address", collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
-		UnbondingByTime:    collections.NewKeySet(sb, types.UnbondingByTimeKey, "unbonding_by_time", collections.PairKeyCodec(sdk.TimeKey, collections.Uint64Key)),
+		UnbondingByTime:    collections.NewKeySet(sb, types.UnbondingByTimeKey, "unbonding_by_time", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 		NextUnbondingID:    collections.NewSequence(sb, types.NextUnbondingIDKey, "next_unbonding_id"),
 		Jobs:               collections.NewMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc)),
 		JobsByClient:       collections.NewKeySet(sb, types.JobsByClientKey, "jobs_by_client", collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),

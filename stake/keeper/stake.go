@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -134,7 +133,7 @@ func (k Keeper) putUnbonding(ctx context.Context, addr sdk.AccAddress, e types.U
 	if err := k.UnbondingByAddress.Set(ctx, collections.Join(addr, e.Id)); err != nil {
 		return fmt.Errorf("index unbonding entry %d: %w", e.Id, err)
 	}
-	if err := k.UnbondingByTime.Set(ctx, collections.Join(e.CompletionTime, e.Id)); err != nil {
+	if err := k.UnbondingByTime.Set(ctx, collections.Join(e.CompletionTime.UnixNano(), e.Id)); err != nil {
 		return fmt.Errorf("index unbonding entry %d: %w", e.Id, err)
 	}
 	return nil
@@ -147,7 +146,7 @@ func (k Keeper) removeUnbonding(ctx context.Context, addr sdk.AccAddress, e type
 	if err := k.UnbondingByAddress.Remove(ctx, collections.Join(addr, e.Id)); err != nil {
 		return fmt.Errorf("unindex unbonding entry %d: %w", e.Id, err)
 	}
-	if err := k.UnbondingByTime.Remove(ctx, collections.Join(e.CompletionTime, e.Id)); err != nil {
+	if err := k.UnbondingByTime.Remove(ctx, collections.Join(e.CompletionTime.UnixNano(), e.Id)); err != nil {
 		return fmt.Errorf("unindex unbonding entry %d: %w", e.Id, err)
 	}
 	return nil
@@ -173,10 +172,10 @@ func (k Keeper) UnbondingOf(ctx context.Context, addr sdk.AccAddress) ([]types.U
 // its cost does not grow with the number of entries still waiting.
 func (k Keeper) MatureUnbonding(ctx context.Context) error {
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
-	rng := new(collections.Range[collections.Pair[time.Time, uint64]]).
-		EndExclusive(collections.Join(now.Add(time.Nanosecond), uint64(0)))
+	rng := new(collections.Range[collections.Pair[int64, uint64]]).
+		EndExclusive(collections.Join(now.UnixNano()+1, uint64(0)))
 	var due []uint64
-	err := k.UnbondingByTime.Walk(ctx, rng, func(key collections.Pair[time.Time, uint64]) (bool, error) {
+	err := k.UnbondingByTime.Walk(ctx, rng, func(key collections.Pair[int64, uint64]) (bool, error) {
 		due = append(due, key.K2())
 		return false, nil
 	})
