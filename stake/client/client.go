@@ -133,10 +133,10 @@ type Event struct {
 
 // TxError is a transaction the chain refused, with its reason.
 type TxError struct {
-	Hash     string
-	Code     uint32
-	Codspace string
-	Reason   string
+	Hash      string
+	Code      uint32
+	Codespace string
+	Reason    string
 }
 
 func (e *TxError) Error() string { return e.Reason }
@@ -197,7 +197,7 @@ func (c *Client) Send(ctx context.Context, keyName string, msgs ...sdk.Msg) (*Tx
 		return nil, Unwrap(fmt.Errorf("broadcast: %w", err))
 	}
 	if r := res.TxResponse; r.Code != 0 {
-		return nil, &TxError{Hash: r.TxHash, Code: r.Code, Codspace: r.Codespace, Reason: cleanReason(r.RawLog)}
+		return nil, &TxError{Hash: r.TxHash, Code: r.Code, Codespace: r.Codespace, Reason: cleanReason(r.RawLog)}
 	}
 	return c.WaitTx(ctx, res.TxResponse.TxHash)
 }
@@ -225,7 +225,7 @@ func (c *Client) WaitTx(ctx context.Context, hash string) (*TxResult, error) {
 func (c *Client) result(got *txtypes.GetTxResponse) (*TxResult, error) {
 	r := got.TxResponse
 	if r.Code != 0 {
-		return nil, &TxError{Hash: r.TxHash, Code: r.Code, Codspace: r.Codespace, Reason: cleanReason(r.RawLog)}
+		return nil, &TxError{Hash: r.TxHash, Code: r.Code, Codespace: r.Codespace, Reason: cleanReason(r.RawLog)}
 	}
 	out := &TxResult{Hash: r.TxHash, Height: r.Height, Code: r.Code, Log: r.RawLog, GasUsed: r.GasUsed}
 	for _, ev := range r.Events {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/gpunet/gpunet/stake/types"
 )
@@ -25,7 +27,7 @@ func (t Totals) Sum() math.Int { return t.Bonded.Add(t.Unbonding).Add(t.Escrow) 
 // message handler.
 func (k Keeper) ComputeTotals(ctx context.Context) (Totals, error) {
 	t := Totals{Bonded: math.ZeroInt(), Unbonding: math.ZeroInt(), Escrow: math.ZeroInt()}
-	err := k.Stakes.Walk(ctx, nil, func(_ collectionsPair, v math.Int) (bool, error) {
+	err := k.Stakes.Walk(ctx, nil, func(_ collections.Pair[sdk.AccAddress, int32], v math.Int) (bool, error) {
 		t.Bonded = t.Bonded.Add(v)
 		return false, nil
 	})
@@ -54,7 +56,7 @@ func (k Keeper) ModuleBalance(ctx context.Context) math.Int {
 	return k.bank.GetBalance(ctx, moduleAddress, types.Denom).Amount
 }
 
-var moduleAddress = sdk.AccAddress(moduleAddressBytes())
+var moduleAddress = authtypes.NewModuleAddress(types.ModuleName)
 
 // CheckInvariant returns ErrInvariantBroken unless the module account holds
 // exactly bonded + unbonding + escrow.
