@@ -170,9 +170,13 @@ func (a *App) endBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 		return res, err
 	}
 	if a.afterEndBlock != nil {
-		if err := a.afterEndBlock(ctx); err != nil {
+		// The modules' events are already collected in res; the hook's go
+		// on the same list so a slash it makes is announced like any other.
+		em := sdk.NewEventManager()
+		if err := a.afterEndBlock(ctx.WithEventManager(em)); err != nil {
 			return res, fmt.Errorf("after end block: %w", err)
 		}
+		res.Events = append(res.Events, em.ABCIEvents()...)
 	}
 	if a.checkInvariant {
 		if err := a.StakeKeeper.CheckInvariant(ctx); err != nil {

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"sync"
 
+	cmtdb "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/libs/service"
 	"github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
@@ -55,10 +57,11 @@ type Node struct {
 	GRPCAddr string
 	APIAddr  string
 
-	comet  *node.Node
-	cancel context.CancelFunc
-	group  *errgroup.Group
-	api    *api.Server
+	comet   *node.Node
+	txIndex cmtdb.DB
+	cancel  context.CancelFunc
+	group   *errgroup.Group
+	api     *api.Server
 
 	stopOnce sync.Once
 	stopErr  error
@@ -104,20 +107,38 @@ func Start(ctx context.Context, home string, opts StartOptions) (*Node, error) {
 		return nil, err
 	}
 
+	// CometBFT never closes its tx index database on shutdown, so keep the
+	// handle and close it in Stop; otherwise a restart in the same process
+	// finds the LevelDB lock still held.
+	var txIndexDB cmtdb.DB
+	dbProvider := func(c *cmtcfg.DBContext) (cmtdb.DB, error) {
+		db, err := cmtcfg.DefaultDBProvider(c)
+		if err == nil && c.ID == "tx_index" {
+			txIndexDB = db
+		}
+		return db, err
+	}
+	closeTxIndex := func() {
+		if txIndexDB != nil {
+			_ = txIndexDB.Close()
+		}
+	}
 	comet, err := node.NewNode(cmt,
 		privval.LoadOrGenFilePV(cmt.PrivValidatorKeyFile(), cmt.PrivValidatorStateFile()),
 		nodeKey,
 		proxy.NewLocalClientCreator(server.NewCometABCIWrapper(a)),
 		func() (*cmttypes.GenesisDoc, error) { return ag.ToGenesisDoc() },
-		cmtcfg.DefaultDBProvider,
+		dbProvider,
 		node.DefaultMetricsProvider(cmt.Instrumentation),
 		servercmtlog.CometLoggerWrapper{Logger: logger.With("module", "comet")},
 	)
 	if err != nil {
+		closeTxIndex()
 		_ = a.Close()
 		return nil, fmt.Errorf("create CometBFT node: %w", err)
 	}
 	if err := comet.Start(); err != nil {
+		closeTxIndex()
 		_ = a.Close()
 		return nil, fmt.Errorf("start CometBFT: %w", err)
 	}
@@ -129,6 +150,7 @@ func Start(ctx context.Context, home string, opts StartOptions) (*Node, error) {
 		GRPCAddr: appCfg.GRPC.Address,
 		APIAddr:  strings.TrimPrefix(appCfg.API.Address, "tcp://"),
 		comet:    comet,
+		txIndex:  txIndexDB,
 	}
 	clientCtx := client.Context{}.
 		WithClient(local.New(comet)).
@@ -180,6 +202,16 @@ func (n *Node) Stop() error {
 				errs = append(errs, fmt.Errorf("stop CometBFT: %w", err))
 			}
 			n.comet.Wait()
+		}
+		// CometBFT's shutdown leaves its app connections (and their error
+		// watcher) running.
+		if err := n.comet.ProxyApp().Stop(); err != nil && !errors.Is(err, service.ErrAlreadyStopped) {
+			errs = append(errs, fmt.Errorf("stop CometBFT app connections: %w", err))
+		}
+		if n.txIndex != nil {
+			if err := n.txIndex.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close tx index: %w", err))
+			}
 		}
 		// BaseApp.Close closes the app database too.
 		if err := n.App.Close(); err != nil {

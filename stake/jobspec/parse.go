@@ -88,7 +88,16 @@ func ParseCanonical(data []byte) (*Spec, error) {
 	dec.DisallowUnknownFields()
 	var s Spec
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%w: decode JSON: %w", ErrInvalid, err)
+		// JSON is YAML: the shape check explains refused and unknown fields
+		// with their fix, as it does for `gpunet job submit`.
+		if root, perr := parseOneDocument(data); perr == nil {
+			var shape shapeChecker
+			shape.value(root, reflect.TypeFor[Spec](), "")
+			if len(shape.errs) > 0 {
+				return nil, errors.Join(shape.errs...)
+			}
+		}
+		return nil, fmt.Errorf("%w: decode JSON: %w; the chain stores specs as canonical JSON: encode it with `gpunet job submit` (or jobspec.Canonical)", ErrInvalid, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: data after the JSON object", ErrInvalid)

@@ -69,7 +69,21 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.NextUnbondingID.Set(ctx, gs.NextUnbondingId); err != nil {
 		return err
 	}
-	return k.NextJobID.Set(ctx, gs.NextJobId)
+	if err := k.NextJobID.Set(ctx, gs.NextJobId); err != nil {
+		return err
+	}
+	// Bank's genesis is loaded first, so the module account's balance is
+	// known: a ledger whose tokens are not there must not start.
+	t, err := k.ComputeTotals(ctx)
+	if err != nil {
+		return err
+	}
+	if bal := k.ModuleBalance(ctx); !bal.Equal(t.Sum()) {
+		return errorsmod.Wrapf(types.ErrInvalidGenesis,
+			"module account holds %s%s but bonded %s + unbonding %s + escrow %s = %s; set the gpunet module account's bank balance to exactly that",
+			bal, types.Denom, t.Bonded, t.Unbonding, t.Escrow, t.Sum())
+	}
+	return nil
 }
 
 // ExportGenesis writes state out in key order, so export → import → export

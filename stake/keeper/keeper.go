@@ -93,7 +93,7 @@ func (k Keeper) AddressCodec() address.Codec { return k.addressCodec }
 // builds the error that names the field.
 func (k Keeper) decodeAddress(field, addr string) (sdk.AccAddress, error) {
 	if addr == "" {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%s: missing address", field)
+		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%s: missing address; sign with --from KEY or pass a gpunet1... address", field)
 	}
 	bz, err := k.addressCodec.StringToBytes(addr)
 	if err != nil {

@@ -65,6 +65,9 @@ func (gs GenesisState) Validate() error {
 		if u.Amount.IsNil() || !u.Amount.IsPositive() {
 			return bad("unbonding[%d].amount: must be positive", i)
 		}
+		if y := u.CompletionTime.Year(); y < 1970 || y > 2262 {
+			return bad("unbonding[%d].completion_time: %s is outside 1970–2262, the range the unbonding queue indexes", i, u.CompletionTime)
+		}
 		if u.Id == 0 || u.Id >= gs.NextUnbondingId || ids[u.Id] {
 			return bad("unbonding[%d].id: %d is zero, repeated or not below next_unbonding_id %d", i, u.Id, gs.NextUnbondingId)
 		}

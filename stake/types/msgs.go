@@ -2,6 +2,7 @@ package types
 
 import (
 	"regexp"
+	"strings"
 
 	errorsmod "cosmossdk.io/errors"
 
@@ -138,7 +139,8 @@ func (m *MsgCreateJob) ValidateBasic() error {
 func ParseJobSpec(spec string) (*jobspec.Spec, error) {
 	s, err := jobspec.ParseCanonical([]byte(spec))
 	if err != nil {
-		return nil, errorsmod.Wrap(ErrInvalidJobSpec, "spec: "+err.Error())
+		// Every field error says "job spec: "; once under "spec:" is enough.
+		return nil, errorsmod.Wrap(ErrInvalidJobSpec, "spec: "+strings.ReplaceAll(err.Error(), "job spec: ", ""))
 	}
 	return s, nil
 }

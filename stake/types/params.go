@@ -8,6 +8,11 @@ import (
 	"cosmossdk.io/math"
 )
 
+// MaxUnbondingPeriod bounds the unbonding period: completion times are
+// indexed in Unix nanoseconds, which end in 2262, and a year is already far
+// longer than any challenge window.
+const MaxUnbondingPeriod = 365 * 24 * time.Hour
+
 // DefaultParams are mainnet-like settings: a three-week unbonding period
 // that comfortably exceeds the one-week challenge window.
 func DefaultParams() Params {
@@ -66,6 +71,9 @@ func (p Params) Validate() error {
 	}
 	if p.UnbondingPeriod <= 0 {
 		return bad("unbonding_period", "must be positive (got %s)", p.UnbondingPeriod)
+	}
+	if p.UnbondingPeriod > MaxUnbondingPeriod {
+		return bad("unbonding_period", "must be at most %s (got %s)", MaxUnbondingPeriod, p.UnbondingPeriod)
 	}
 	if p.ChallengeWindow <= 0 {
 		return bad("challenge_window", "must be positive (got %s)", p.ChallengeWindow)
