@@ -9,6 +9,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/gpunet/gpunet/stake/app"
 	"github.com/gpunet/gpunet/stake/client"
@@ -82,4 +83,35 @@ func from(cmd *cobra.Command) (string, error) {
 		return "", usageError{errNoFrom}
 	}
 	return name, nil
+}
+
+// signed is a transaction that landed, and who signed it.
+type signed struct {
+	*client.TxResult
+	Key     string // --from
+	Address string
+}
+
+// sendTx signs the message built for --from's address, broadcasts it and
+// waits for it in a block. Arguments are checked before this is called, so
+// a mistake costs no round trip.
+func sendTx(cmd *cobra.Command, build func(signer string) sdk.Msg) (*signed, error) {
+	name, err := from(cmd)
+	if err != nil {
+		return nil, err
+	}
+	s, err := connect(cmd)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	addr, err := s.Address(name)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.Send(s.ctx, name, build(addr.String()))
+	if err != nil {
+		return nil, err
+	}
+	return &signed{TxResult: res, Key: name, Address: addr.String()}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/spf13/cobra"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/gpunet/gpunet/stake/jobspec"
@@ -43,10 +44,6 @@ func jobSubmitCmd() *cobra.Command {
 		Example: "  gpunet job submit examples/jobs/trainer-cpu.yaml --from alice",
 		Args:    exactArgs(1, "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := from(cmd)
-			if err != nil {
-				return err
-			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {
 				return fmt.Errorf("read job spec: %w", err)
@@ -59,25 +56,18 @@ func jobSubmitCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			s, err := connect(cmd)
+			tx, err := sendTx(cmd, func(signer string) sdk.Msg {
+				return &types.MsgCreateJob{Client: signer, Spec: string(canonical)}
+			})
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			addr, err := s.Address(name)
-			if err != nil {
-				return err
-			}
-			res, err := s.Send(s.ctx, name, &types.MsgCreateJob{Client: addr.String(), Spec: string(canonical)})
-			if err != nil {
-				return err
-			}
-			id := res.Responses[0].(*types.MsgCreateJobResponse).JobId
+			id := tx.Responses[0].(*types.MsgCreateJobResponse).JobId
 			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"tx": res.Hash, "height": res.Height, "job_id": id, "escrow": spec.Deposit.String()})
+				return printJSON(cmd.OutOrStdout(), map[string]any{"tx": tx.Hash, "height": tx.Height, "job_id": id, "escrow": spec.Deposit.String()})
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Job %d (%s) submitted by %s at height %d; %s locked in escrow.\nFollow it with: gpunet job status %d\n",
-				id, spec.Name, name, res.Height, gpu(spec.Deposit.Int()), id)
+				id, spec.Name, tx.Key, tx.Height, gpu(spec.Deposit.Int()), id)
 			return nil
 		},
 	}
@@ -218,28 +208,17 @@ func jobCancelCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			name, err := from(cmd)
+			tx, err := sendTx(cmd, func(signer string) sdk.Msg {
+				return &types.MsgCancelJob{Client: signer, JobId: id}
+			})
 			if err != nil {
 				return err
 			}
-			s, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			addr, err := s.Address(name)
-			if err != nil {
-				return err
-			}
-			res, err := s.Send(s.ctx, name, &types.MsgCancelJob{Client: addr.String(), JobId: id})
-			if err != nil {
-				return err
-			}
-			refunded := res.Responses[0].(*types.MsgCancelJobResponse).Refunded
+			refunded := tx.Responses[0].(*types.MsgCancelJobResponse).Refunded
 			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"tx": res.Hash, "height": res.Height, "job_id": id, "refunded": refunded.String() + types.Denom})
+				return printJSON(cmd.OutOrStdout(), map[string]any{"tx": tx.Hash, "height": tx.Height, "job_id": id, "refunded": refunded.String() + types.Denom})
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Job %d cancelled at height %d; %s refunded to %s.\n", id, res.Height, gpu(refunded), name)
+			fmt.Fprintf(cmd.OutOrStdout(), "Job %d cancelled at height %d; %s refunded to %s.\n", id, tx.Height, gpu(refunded), tx.Key)
 			return nil
 		},
 	}

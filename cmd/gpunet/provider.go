@@ -47,10 +47,6 @@ func providerRegisterCmd(update bool) *cobra.Command {
 		Example: "  gpunet provider " + use + " --peer-id 12D3KooW... --gpu 'NVIDIA A100-SXM4-80GB:81920:8.0:8' --price 2gpu --from provider1",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			name, err := from(cmd)
-			if err != nil {
-				return err
-			}
 			peerID, _ := cmd.Flags().GetString("peer-id")
 			addrs, _ := cmd.Flags().GetStringArray("multiaddr")
 			gpuFlags, _ := cmd.Flags().GetStringArray("gpu")
@@ -67,31 +63,23 @@ func providerRegisterCmd(update bool) *cobra.Command {
 				}
 				gpus = append(gpus, v)
 			}
-			s, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			addr, err := s.Address(name)
-			if err != nil {
-				return err
-			}
-			var msg sdk.Msg = &types.MsgRegisterProvider{Owner: addr.String(), PeerId: peerID, Multiaddrs: addrs, Gpus: gpus, PricePerGpuHour: price}
-			if update {
-				msg = &types.MsgUpdateProvider{Owner: addr.String(), PeerId: peerID, Multiaddrs: addrs, Gpus: gpus, PricePerGpuHour: price}
-			}
-			res, err := s.Send(s.ctx, name, msg)
+			tx, err := sendTx(cmd, func(signer string) sdk.Msg {
+				if update {
+					return &types.MsgUpdateProvider{Owner: signer, PeerId: peerID, Multiaddrs: addrs, Gpus: gpus, PricePerGpuHour: price}
+				}
+				return &types.MsgRegisterProvider{Owner: signer, PeerId: peerID, Multiaddrs: addrs, Gpus: gpus, PricePerGpuHour: price}
+			})
 			if err != nil {
 				return err
 			}
 			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"tx": res.Hash, "height": res.Height, "address": addr.String(), "peer_id": peerID})
+				return printJSON(cmd.OutOrStdout(), map[string]any{"tx": tx.Hash, "height": tx.Height, "address": tx.Address, "peer_id": peerID})
 			}
 			verb := "Registered"
 			if update {
 				verb = "Updated"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s provider %s (%s) with peer ID %s at height %d.\n", verb, name, addr, peerID, res.Height)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s provider %s (%s) with peer ID %s at height %d.\n", verb, tx.Key, tx.Address, peerID, tx.Height)
 			return nil
 		},
 	}

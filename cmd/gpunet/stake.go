@@ -13,90 +13,54 @@ import (
 
 func stakeCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "stake", Short: "Bond, unbond and show stake (as a provider or a verifier)"}
-	cmd.AddCommand(stakeAddCmd(), stakeRemoveCmd(), stakeShowCmd())
+	cmd.AddCommand(stakeTxCmd(false), stakeTxCmd(true), stakeShowCmd())
 	return cmd
 }
 
-// stakeArgs reads what add and remove share: the amount, --role, --from.
-func stakeArgs(cmd *cobra.Command, args []string) (name string, role types.Role, amount sdk.Coin, err error) {
-	if name, err = from(cmd); err != nil {
-		return
+func stakeTxCmd(remove bool) *cobra.Command {
+	use, short, example := "add", "Bond tokens for a role", "  gpunet stake add 5000000ugpu --role provider --from provider1\n  gpunet stake add 5gpu --role verifier --from verifier1"
+	if remove {
+		use, short, example = "remove", "Start unbonding tokens; they return to the balance after the unbonding period", "  gpunet stake remove 2000000ugpu --role provider --from provider1"
 	}
-	r, _ := cmd.Flags().GetString("role")
-	if role, err = types.ParseRole(r); err != nil {
-		return
-	}
-	amount, err = parseCoin("amount", args[0])
-	return
-}
-
-func stakeAddCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "add AMOUNT --role provider|verifier --from KEY",
-		Short:   "Bond tokens for a role",
-		Example: "  gpunet stake add 5000000ugpu --role provider --from provider1\n  gpunet stake add 5gpu --role verifier --from verifier1",
+		Use:     use + " AMOUNT --role provider|verifier --from KEY",
+		Short:   short,
+		Example: example,
 		Args:    exactArgs(1, "AMOUNT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, role, amount, err := stakeArgs(cmd, args)
+			r, _ := cmd.Flags().GetString("role")
+			role, err := types.ParseRole(r)
 			if err != nil {
 				return err
 			}
-			s, err := connect(cmd)
+			amount, err := parseCoin("amount", args[0])
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			addr, err := s.Address(name)
+			tx, err := sendTx(cmd, func(signer string) sdk.Msg {
+				if remove {
+					return &types.MsgUnstake{Staker: signer, Role: role, Amount: amount}
+				}
+				return &types.MsgStake{Staker: signer, Role: role, Amount: amount}
+			})
 			if err != nil {
 				return err
 			}
-			res, err := s.Send(s.ctx, name, &types.MsgStake{Staker: addr.String(), Role: role, Amount: amount})
-			if err != nil {
-				return err
+			out := cmd.OutOrStdout()
+			if remove {
+				e := tx.Responses[0].(*types.MsgUnstakeResponse).Entry
+				if wantJSON(cmd) {
+					return printJSON(out, map[string]any{"tx": tx.Hash, "height": tx.Height, "entry": unbondingView(e)})
+				}
+				fmt.Fprintf(out, "Unbonding %s of %s's %s stake: entry %d completes at %s (%s).\nUntil then it can still be slashed for faults committed up to height %d.\n",
+					gpu(e.Amount), tx.Key, role.ShortName(), e.Id, e.CompletionTime.Format(time.RFC3339), ago(e.CompletionTime, time.Now()), e.CreationHeight)
+				return nil
 			}
-			bonded := res.Responses[0].(*types.MsgStakeResponse).Bonded
+			bonded := tx.Responses[0].(*types.MsgStakeResponse).Bonded
 			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"tx": res.Hash, "height": res.Height, "address": addr.String(), "role": role.ShortName(), "staked": amount.String(), "bonded": bonded.String() + types.Denom})
+				return printJSON(out, map[string]any{"tx": tx.Hash, "height": tx.Height, "address": tx.Address, "role": role.ShortName(), "staked": amount.String(), "bonded": bonded.String() + types.Denom})
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Staked %s as %s for %s (%s) at height %d.\nBonded now: %s.\n", gpu(amount.Amount), role.ShortName(), name, addr, res.Height, gpu(bonded))
-			return nil
-		},
-	}
-	cmd.Flags().String("role", "", "provider or verifier")
-	addChainFlags(cmd, true)
-	return cmd
-}
-
-func stakeRemoveCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "remove AMOUNT --role provider|verifier --from KEY",
-		Short:   "Start unbonding tokens; they return to the balance after the unbonding period",
-		Example: "  gpunet stake remove 2000000ugpu --role provider --from provider1",
-		Args:    exactArgs(1, "AMOUNT"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name, role, amount, err := stakeArgs(cmd, args)
-			if err != nil {
-				return err
-			}
-			s, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			addr, err := s.Address(name)
-			if err != nil {
-				return err
-			}
-			res, err := s.Send(s.ctx, name, &types.MsgUnstake{Staker: addr.String(), Role: role, Amount: amount})
-			if err != nil {
-				return err
-			}
-			e := res.Responses[0].(*types.MsgUnstakeResponse).Entry
-			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"tx": res.Hash, "height": res.Height, "entry": unbondingView(e)})
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Unbonding %s of %s's %s stake: entry %d completes at %s (%s).\nUntil then it can still be slashed for faults committed up to height %d.\n",
-				gpu(e.Amount), name, role.ShortName(), e.Id, e.CompletionTime.Format(time.RFC3339), ago(e.CompletionTime, time.Now()), e.CreationHeight)
+			fmt.Fprintf(out, "Staked %s as %s for %s (%s) at height %d.\nBonded now: %s.\n", gpu(amount.Amount), role.ShortName(), tx.Key, tx.Address, tx.Height, gpu(bonded))
 			return nil
 		},
 	}
