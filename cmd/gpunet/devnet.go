@@ -29,14 +29,18 @@ watched. Ctrl-C stops it cleanly; the next start resumes from its state.
 		RunE: runDevnet,
 	}
 	cmd.Flags().Bool("reset", false, "delete the devnet's home first and start a new chain")
-	cmd.Flags().Duration("block-time", time.Second, "time between blocks")
+	def := chain.DefaultConfig("")
+	cmd.Flags().Duration("block-time", def.BlockTime, "time between blocks (when creating)")
+	cmd.Flags().String("rpc-laddr", def.RPCAddr, "CometBFT RPC listen address (when creating)")
+	cmd.Flags().String("p2p-laddr", def.P2PAddr, "CometBFT P2P listen address (when creating)")
+	cmd.Flags().String("grpc-laddr", def.GRPCAddr, "gRPC listen address (when creating)")
+	cmd.Flags().String("api-laddr", def.APIAddr, "REST listen address (when creating)")
 	return cmd
 }
 
 func runDevnet(cmd *cobra.Command, _ []string) error {
 	home, _ := cmd.Flags().GetString(flagHome)
 	reset, _ := cmd.Flags().GetBool("reset")
-	blockTime, _ := cmd.Flags().GetDuration("block-time")
 	out := cmd.OutOrStdout()
 	if reset {
 		if err := os.RemoveAll(home); err != nil {
@@ -48,7 +52,12 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	cfg := chain.DefaultConfig(home)
-	cfg.BlockTime = blockTime
+	f := cmd.Flags()
+	cfg.BlockTime, _ = f.GetDuration("block-time")
+	cfg.RPCAddr, _ = f.GetString("rpc-laddr")
+	cfg.P2PAddr, _ = f.GetString("p2p-laddr")
+	cfg.GRPCAddr, _ = f.GetString("grpc-laddr")
+	cfg.APIAddr, _ = f.GetString("api-laddr")
 	fresh := !chain.IsInitialized(cfg)
 	var accounts []chain.DemoAccount
 	if fresh {
@@ -70,6 +79,12 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return fmt.Errorf("start devnet: %w (its log is %s/node.log)", err, home)
 	}
+	resumedAt := node.Height()
+	// Clients can use the chain once it has a block; say "running" then.
+	if err := node.WaitHeight(ctx, resumedAt+1); err != nil {
+		_ = node.Stop()
+		return fmt.Errorf("start devnet: no block yet: %w (its log is %s/node.log)", err, home)
+	}
 
 	if wantJSON(cmd) {
 		_ = printJSON(out, map[string]any{"home": home, "chain_id": node.ChainID, "rpc": "tcp://" + node.RPCAddr, "grpc": node.GRPCAddr, "api": "http://" + node.APIAddr, "accounts": accounts, "resumed": !fresh})
@@ -77,7 +92,7 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 		if fresh {
 			fmt.Fprintf(out, "Created a new devnet in %s.\n", home)
 		} else {
-			fmt.Fprintf(out, "Resuming the devnet in %s at height %d.\n", home, node.Height())
+			fmt.Fprintf(out, "Resuming the devnet in %s at height %d.\n", home, resumedAt)
 		}
 		fmt.Fprintf(out, "\nChain %s is running (logs: %s/node.log).\n  RPC   tcp://%s\n  gRPC  %s\n  REST  http://%s\n\nDemo accounts (keyring-backend test, in %s):\n",
 			node.ChainID, home, node.RPCAddr, node.GRPCAddr, node.APIAddr, home)
@@ -86,15 +101,24 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 			t.AppendRow([]any{a.Name, a.Address})
 		}
 		t.Render()
-		fmt.Fprint(out, `
+		// Client commands find a devnet on the default home and port by
+		// themselves; say what else they need when those were changed.
+		extra := ""
+		if home != DefaultHome() {
+			extra += " --home " + home
+		}
+		if node.GRPCAddr != defaultGRPCAddr {
+			extra += " --grpc-addr " + node.GRPCAddr
+		}
+		fmt.Fprintf(out, `
 Try, in another shell:
-  gpunet stake add 5000000ugpu --role provider --from provider1
-  gpunet stake show provider1
-  gpunet stake remove 2000000ugpu --role provider --from provider1
-  gpunet job submit examples/jobs/trainer-cpu.yaml --from alice
+  gpunet stake add 5000000ugpu --role provider --from provider1%[1]s
+  gpunet stake show provider1%[1]s
+  gpunet stake remove 2000000ugpu --role provider --from provider1%[1]s
+  gpunet job submit examples/jobs/trainer-cpu.yaml --from alice%[1]s
 
 Press Ctrl-C to stop; the next start resumes where it stopped.
-`)
+`, extra)
 	}
 
 	<-ctx.Done()

@@ -115,12 +115,10 @@ func (n *Network) Stop() {
 // WaitHeight blocks until the chain has committed height h.
 func (n *Network) WaitHeight(h int64) {
 	n.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for n.Node.Height() < h {
-		if time.Now().After(deadline) {
-			n.t.Fatalf("chain stuck at height %d, waiting for %d", n.Node.Height(), h)
-		}
-		time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := n.Node.WaitHeight(ctx, h); err != nil {
+		n.t.Fatalf("chain stuck: %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	cmtdb "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -181,6 +182,20 @@ func Start(ctx context.Context, home string, opts StartOptions) (*Node, error) {
 		n.group.Go(func() error { return n.api.Start(runCtx, appCfg) })
 	}
 	return n, nil
+}
+
+// WaitHeight returns once height h is committed, or when ctx ends.
+func (n *Node) WaitHeight(ctx context.Context, h int64) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for n.Height() < h {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for height %d (at %d): %w", h, n.Height(), ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // Height is the last committed block height.

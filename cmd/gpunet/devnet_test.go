@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gpunet/gpunet/stake/chain"
+)
+
+// syncBuffer is a bytes.Buffer the devnet goroutine writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// devnet runs `gpunet devnet` until stop is called, which cancels it as
+// Ctrl-C would and returns its exit code and output.
+func startDevnet(t *testing.T, args ...string) (out *syncBuffer, stop func() (int, string)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- runContext(ctx, append([]string{"devnet"}, args...), out, errOut) }()
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(out.String(), "Press Ctrl-C to stop") {
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("devnet exited %d before it was up:\n%s\n%s", code, out, errOut)
+		case <-deadline:
+			cancel()
+			t.Fatalf("devnet not up after 60s:\n%s\n%s", out, errOut)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return out, func() (int, string) {
+		cancel()
+		select {
+		case code := <-done:
+			return code, out.String() + errOut.String()
+		case <-time.After(60 * time.Second):
+			t.Fatal("devnet did not stop within 60s of Ctrl-C")
+			return 0, ""
+		}
+	}
+}
+
+func TestDevnetStopsCleanlyAndResumes(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "devnet")
+	addrs, err := chain.FreeLoopbackAddrs(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--home", home, "--block-time", "200ms",
+		"--rpc-laddr", addrs[0], "--p2p-laddr", addrs[1], "--grpc-laddr", addrs[2], "--api-laddr", addrs[3]}
+	out, stop := startDevnet(t, args...)
+	for _, want := range []string{"Created a new devnet in " + home, "gRPC  " + addrs[2], "provider1", "--grpc-addr " + addrs[2]} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("first start does not say %q:\n%s", want, out)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"stake", "add", "5gpu", "--role", "provider", "--from", "provider1", "--home", home, "--grpc-addr", addrs[2]}, &stdout, &stderr); code != 0 {
+		t.Fatalf("stake add against the devnet: exit %d: %s", code, stderr.String())
+	}
+	code, text := stop()
+	if code != 0 {
+		t.Fatalf("devnet exit code after Ctrl-C: %d\n%s", code, text)
+	}
+	m := regexp.MustCompile(`Stopped at height (\d+)`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("devnet did not say where it stopped:\n%s", text)
+	}
+
+	out, stop = startDevnet(t, args...)
+	if !strings.Contains(out.String(), "Resuming the devnet in "+home+" at height "+m[1]) {
+		t.Fatalf("second start does not resume at height %s:\n%s", m[1], out)
+	}
+	stdout.Reset()
+	if code := run([]string{"stake", "show", "provider1", "--home", home, "--grpc-addr", addrs[2], "-o", "json"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), `"provider": "5000000ugpu"`) {
+		t.Fatalf("stake after resume: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if code, text := stop(); code != 0 {
+		t.Fatalf("second stop: exit %d\n%s", code, text)
+	}
+}
