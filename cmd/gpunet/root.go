@@ -90,6 +90,7 @@ func newRootCmd() *cobra.Command {
 		providerCmd(),
 		jobCmd(),
 		statusCmd(),
+		gpusCmd(),
 		versionCmd(),
 		keys.Commands(),
 	)
