@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -65,13 +64,9 @@ func connect(cmd *cobra.Command) (*session, error) {
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 	s := &session{Client: c, ctx: ctx, cancel: cancel}
-	if chainID == "" {
-		info, err := cmtservice.NewServiceClient(c.Conn()).GetNodeInfo(ctx, &cmtservice.GetNodeInfoRequest{})
-		if err != nil {
-			s.Close()
-			return nil, client.Unwrap(fmt.Errorf("ask %s for its chain ID: %w", addr, err))
-		}
-		c.SetChainID(info.DefaultNodeInfo.Network)
+	if err := c.EnsureChainID(ctx); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }

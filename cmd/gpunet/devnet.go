@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -12,6 +16,7 @@ import (
 
 	"cosmossdk.io/log/v2"
 
+	gpunode "github.com/gpunet/gpunet/node"
 	"github.com/gpunet/gpunet/stake/chain"
 	"github.com/gpunet/gpunet/stake/types"
 )
@@ -35,6 +40,9 @@ watched. Ctrl-C stops it cleanly; the next start resumes from its state.
 	cmd.Flags().String("p2p-laddr", def.P2PAddr, "CometBFT P2P listen address (when creating)")
 	cmd.Flags().String("grpc-laddr", def.GRPCAddr, "gRPC listen address (when creating)")
 	cmd.Flags().String("api-laddr", def.APIAddr, "REST listen address (when creating)")
+	cmd.Flags().String("provider-p2p-laddr", "/ip4/127.0.0.1/tcp/4001", "the devnet provider's libp2p listen multiaddr (when creating)")
+	cmd.Flags().String("provider-http-laddr", "127.0.0.1:7070", "the devnet provider's HTTP API address (when creating)")
+	cmd.Flags().Bool("mdns", true, "let the devnet provider find peers on the LAN by mDNS (when creating)")
 	return cmd
 }
 
@@ -86,8 +94,14 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("start devnet: no block yet: %w (its log is %s/node.log)", err, home)
 	}
 
+	provider, stopProvider, err := startDevnetProvider(ctx, cmd, home, node, logFile)
+	if err != nil {
+		_ = node.Stop()
+		return fmt.Errorf("start the devnet provider: %w (its log is %s/node.log)", err, home)
+	}
 	if wantJSON(cmd) {
-		_ = printJSON(out, map[string]any{"home": home, "chain_id": node.ChainID, "rpc": "tcp://" + node.RPCAddr, "grpc": node.GRPCAddr, "api": "http://" + node.APIAddr, "accounts": accounts, "resumed": !fresh})
+		_ = printJSON(out, map[string]any{"home": home, "chain_id": node.ChainID, "rpc": "tcp://" + node.RPCAddr, "grpc": node.GRPCAddr, "api": "http://" + node.APIAddr, "accounts": accounts, "resumed": !fresh,
+			"provider": map[string]any{"peer_id": provider.PeerID().String(), "http": "http://" + provider.HTTPAddr(), "p2p": provider.P2PAddrs()}})
 	} else {
 		if fresh {
 			fmt.Fprintf(out, "Created a new devnet in %s.\n", home)
@@ -101,6 +115,7 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 			t.AppendRow([]any{a.Name, a.Address})
 		}
 		t.Render()
+		fmt.Fprintf(out, "\nProvider node (key provider1, home %s/provider):\n  peer ID  %s\n  HTTP     http://%s\n", home, provider.PeerID(), provider.HTTPAddr())
 		// Client commands find a devnet on the default home and port by
 		// themselves; say what else they need when those were changed.
 		extra := ""
@@ -110,18 +125,27 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 		if node.GRPCAddr != defaultGRPCAddr {
 			extra += " --grpc-addr " + node.GRPCAddr
 		}
+		offersFlag := ""
+		if provider.HTTPAddr() != "127.0.0.1:7070" {
+			offersFlag = " --node-http " + provider.HTTPAddr()
+		}
 		fmt.Fprintf(out, `
 Try, in another shell:
   gpunet stake add 5000000ugpu --role provider --from provider1%[1]s
   gpunet stake show provider1%[1]s
+  gpunet provider list%[1]s
+  gpunet offers%[2]s
   gpunet stake remove 2000000ugpu --role provider --from provider1%[1]s
   gpunet job submit examples/jobs/trainer-cpu.yaml --from alice%[1]s
 
 Press Ctrl-C to stop; the next start resumes where it stopped.
-`, extra)
+`, extra, offersFlag)
 	}
 
 	<-ctx.Done()
+	if err := stopProvider(); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "stop the devnet provider:", err)
+	}
 	height := node.Height()
 	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -139,4 +163,40 @@ Press Ctrl-C to stop; the next start resumes where it stopped.
 		fmt.Fprintf(out, "\nStopped at height %d. State kept in %s; run `gpunet devnet` again to resume.\n", height, home)
 	}
 	return nil
+}
+
+// startDevnetProvider runs provider1's node beside the chain, creating its
+// config in home/provider on first start. stop waits for it to finish.
+func startDevnetProvider(ctx context.Context, cmd *cobra.Command, home string, chainNode *chain.Node, logFile io.Writer) (*gpunode.Node, func() error, error) {
+	nodeHome := filepath.Join(home, "provider")
+	cfg, err := gpunode.LoadConfig(nodeHome)
+	if err != nil {
+		if _, statErr := os.Stat(filepath.Join(nodeHome, gpunode.ConfigFile)); statErr == nil {
+			return nil, nil, err
+		}
+		f := cmd.Flags()
+		cfg = gpunode.DefaultConfig(nodeHome)
+		cfg.KeyringDir = home
+		cfg.Chain = gpunode.ChainConfig{GRPC: chainNode.GRPCAddr, RPC: "tcp://" + chainNode.RPCAddr, ChainID: chainNode.ChainID}
+		p2pAddr, _ := f.GetString("provider-p2p-laddr")
+		cfg.P2P.Listen = []string{p2pAddr}
+		cfg.P2P.MDNS, _ = f.GetBool("mdns")
+		cfg.HTTP.Listen, _ = f.GetString("provider-http-laddr")
+		cfg.Offer.Heartbeat = "10s"
+		if _, err := gpunode.WriteConfig(cfg); err != nil {
+			return nil, nil, err
+		}
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	nd, err := gpunode.New(runCtx, cfg, gpunode.Deps{}, slog.New(slog.NewTextHandler(logFile, nil)).With("module", "provider"))
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- nd.Run(runCtx) }()
+	return nd, func() error {
+		cancel()
+		return errors.Join(<-done, nd.Close())
+	}, nil
 }

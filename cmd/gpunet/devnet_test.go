@@ -70,7 +70,8 @@ func TestDevnetStopsCleanlyAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"--home", home, "--block-time", "200ms",
-		"--rpc-laddr", addrs[0], "--p2p-laddr", addrs[1], "--grpc-laddr", addrs[2], "--api-laddr", addrs[3]}
+		"--rpc-laddr", addrs[0], "--p2p-laddr", addrs[1], "--grpc-laddr", addrs[2], "--api-laddr", addrs[3],
+		"--provider-p2p-laddr", "/ip4/127.0.0.1/tcp/0", "--provider-http-laddr", "127.0.0.1:0", "--mdns=false"}
 	out, stop := startDevnet(t, args...)
 	for _, want := range []string{"Created a new devnet in " + home, "gRPC  " + addrs[2], "provider1", "--grpc-addr " + addrs[2]} {
 		if !strings.Contains(out.String(), want) {
@@ -81,11 +82,34 @@ func TestDevnetStopsCleanlyAndResumes(t *testing.T) {
 	if code := run([]string{"stake", "add", "5gpu", "--role", "provider", "--from", "provider1", "--home", home, "--grpc-addr", addrs[2]}, &stdout, &stderr); code != 0 {
 		t.Fatalf("stake add against the devnet: exit %d: %s", code, stderr.String())
 	}
+	// The devnet's provider registers itself and shows its own offer.
+	m := regexp.MustCompile(`HTTP     http://(\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("devnet does not print its provider's HTTP address:\n%s", out)
+	}
+	providerHTTP := m[1]
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		stdout.Reset()
+		stderr.Reset()
+		code := run([]string{"offers", "--node-http", providerHTTP, "-o", "json"}, &stdout, &stderr)
+		if code == 0 && strings.Contains(stdout.String(), `"peer_id"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gpunet offers never showed the devnet provider's offer: exit %d\n%s%s", code, stdout.String(), stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	stdout.Reset()
+	if code := run([]string{"provider", "list", "--home", home, "--grpc-addr", addrs[2]}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "12D3KooW") {
+		t.Fatalf("provider list does not show the devnet provider with its peer ID: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
 	code, text := stop()
 	if code != 0 {
 		t.Fatalf("devnet exit code after Ctrl-C: %d\n%s", code, text)
 	}
-	m := regexp.MustCompile(`Stopped at height (\d+)`).FindStringSubmatch(text)
+	m = regexp.MustCompile(`Stopped at height (\d+)`).FindStringSubmatch(text)
 	if m == nil {
 		t.Fatalf("devnet did not say where it stopped:\n%s", text)
 	}

@@ -14,8 +14,8 @@ import (
 )
 
 func providerCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "provider", Short: "Register GPU providers and list them"}
-	cmd.AddCommand(providerRegisterCmd(false), providerRegisterCmd(true), providerListCmd())
+	cmd := &cobra.Command{Use: "provider", Short: "Run a provider node, register providers and list them"}
+	cmd.AddCommand(providerInitCmd(), providerStartCmd(), providerRegisterCmd(false), providerRegisterCmd(true), providerListCmd())
 	return cmd
 }
 

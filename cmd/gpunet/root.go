@@ -91,6 +91,7 @@ func newRootCmd() *cobra.Command {
 		jobCmd(),
 		statusCmd(),
 		gpusCmd(),
+		offersCmd(),
 		versionCmd(),
 		keys.Commands(),
 	)

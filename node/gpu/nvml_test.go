@@ -10,12 +10,13 @@ import (
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxa100"
+	mockserver "github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 )
 
 // server is a DGX A100 whose GPUs also answer the telemetry and health
 // queries dgxa100 leaves unset (its mocks panic when called unset). Like a
 // real A100 it remaps rows and does not retire pages.
-func server(t *testing.T) *dgxa100.Server {
+func server(t *testing.T) *mockserver.Server {
 	t.Helper()
 	s := dgxa100.New()
 	for i := range s.Devices {
@@ -31,14 +32,14 @@ func server(t *testing.T) *dgxa100.Server {
 	return s
 }
 
-func device(s *dgxa100.Server, i int) *dgxa100.Device { return s.Devices[i].(*dgxa100.Device) }
+func device(s *mockserver.Server, i int) *mockserver.Device { return s.Devices[i].(*mockserver.Device) }
 
 const a100 = "Mock NVIDIA A100-SXM4-40GB"
 
 func TestNVMLInventory(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(s *dgxa100.Server)
+		edit func(s *mockserver.Server)
 		// unhealthy maps a GPU index to a fragment of its one problem.
 		unhealthy map[int]string
 		offered   uint32
@@ -47,7 +48,7 @@ func TestNVMLInventory(t *testing.T) {
 		{name: "healthy DGX A100", offered: 8},
 		{
 			name: "memory query fails",
-			edit: func(s *dgxa100.Server) {
+			edit: func(s *mockserver.Server) {
 				device(s, 3).GetMemoryInfoFunc = func() (nvml.Memory, nvml.Return) { return nvml.Memory{}, nvml.ERROR_UNKNOWN }
 			},
 			unhealthy: map[int]string{3: "query GPU 3 (GPU-"},
@@ -61,7 +62,7 @@ func TestNVMLInventory(t *testing.T) {
 		},
 		{
 			name: "retired pages pending",
-			edit: func(s *dgxa100.Server) {
+			edit: func(s *mockserver.Server) {
 				device(s, 5).GetRetiredPagesPendingStatusFunc = func() (nvml.EnableState, nvml.Return) {
 					return nvml.FEATURE_ENABLED, nvml.SUCCESS
 				}
@@ -71,7 +72,7 @@ func TestNVMLInventory(t *testing.T) {
 		},
 		{
 			name: "row remapping failed and pending",
-			edit: func(s *dgxa100.Server) {
+			edit: func(s *mockserver.Server) {
 				device(s, 0).GetRemappedRowsFunc = func() (int, int, bool, bool, nvml.Return) { return 0, 3, false, true, nvml.SUCCESS }
 				device(s, 1).GetRemappedRowsFunc = func() (int, int, bool, bool, nvml.Return) { return 0, 1, true, false, nvml.SUCCESS }
 			},
@@ -80,7 +81,7 @@ func TestNVMLInventory(t *testing.T) {
 		},
 		{
 			name: "uncorrected ECC errors",
-			edit: func(s *dgxa100.Server) {
+			edit: func(s *mockserver.Server) {
 				device(s, 7).GetTotalEccErrorsFunc = func(nvml.MemoryErrorType, nvml.EccCounterType) (uint64, nvml.Return) { return 2, nvml.SUCCESS }
 			},
 			unhealthy: map[int]string{7: "2 uncorrected ECC errors"},
@@ -88,7 +89,7 @@ func TestNVMLInventory(t *testing.T) {
 		},
 		{
 			name: "not supported is not reported, never unhealthy",
-			edit: func(s *dgxa100.Server) {
+			edit: func(s *mockserver.Server) {
 				for i := range s.Devices {
 					d := device(s, i)
 					d.GetUtilizationRatesFunc = func() (nvml.Utilization, nvml.Return) { return nvml.Utilization{Gpu: 99}, nvml.ERROR_NOT_SUPPORTED }
@@ -110,7 +111,7 @@ func TestNVMLInventory(t *testing.T) {
 		},
 		{
 			name: "no handle for a GPU",
-			edit: func(s *dgxa100.Server) {
+			edit: func(s *mockserver.Server) {
 				s.DeviceGetHandleByIndexFunc = func(i int) (nvml.Device, nvml.Return) {
 					if i == 2 {
 						return nil, nvml.ERROR_UNKNOWN
@@ -123,7 +124,7 @@ func TestNVMLInventory(t *testing.T) {
 		},
 		{
 			name: "lost GPU is one problem, not one per query",
-			edit: func(s *dgxa100.Server) {
+			edit: func(s *mockserver.Server) {
 				device(s, 4).GetNameFunc = func() (string, nvml.Return) { return "", nvml.ERROR_GPU_IS_LOST }
 			},
 			unhealthy: map[int]string{4: "name"},
@@ -131,7 +132,7 @@ func TestNVMLInventory(t *testing.T) {
 		},
 		{
 			name: "driver version missing still inventories",
-			edit: func(s *dgxa100.Server) {
+			edit: func(s *mockserver.Server) {
 				s.SystemGetDriverVersionFunc = func() (string, nvml.Return) { return "", nvml.ERROR_UNKNOWN }
 			},
 			offered: 8,
@@ -143,7 +144,7 @@ func TestNVMLInventory(t *testing.T) {
 		},
 		{
 			name: "driver sees no GPUs",
-			edit: func(s *dgxa100.Server) { s.Devices = nil },
+			edit: func(s *mockserver.Server) { s.Devices = nil },
 			check: func(t *testing.T, inv Inventory) {
 				if inv.Available || !strings.Contains(inv.Reason, "reports no GPUs") {
 					t.Errorf("Available=%v Reason=%q; want false and a reason", inv.Available, inv.Reason)

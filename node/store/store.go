@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout of the file; Open refuses a newer one rather
@@ -40,7 +41,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("create store directory: %w", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w; is another gpunet provider running on this home? stop it first", path, ErrLocked)
 	}
 	if err != nil {

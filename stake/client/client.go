@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	gogoproto "github.com/cosmos/gogoproto/proto"
@@ -15,10 +16,12 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
 	clienttx "github.com/cosmos/cosmos-sdk/client/tx"
 	"github.com/cosmos/cosmos-sdk/codec"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
@@ -42,6 +45,7 @@ type Config struct {
 
 // Client signs and sends transactions and reads state.
 type Client struct {
+	mu   sync.Mutex // guards cfg.ChainID, learnt lazily
 	cfg  Config
 	conn *grpc.ClientConn
 	enc  app.EncodingConfig
@@ -82,9 +86,31 @@ func Dial(cfg Config) (*Client, error) {
 // Conn is the gRPC connection, for services this client does not wrap.
 func (c *Client) Conn() *grpc.ClientConn { return c.conn }
 
-// SetChainID sets the chain ID transactions are signed for, once it is
-// known (e.g. asked of the node).
-func (c *Client) SetChainID(id string) { c.cfg.ChainID = id }
+// EnsureChainID asks the node for the chain ID to sign for, unless the
+// config named one. A daemon calls it before each send, so it can start
+// while the chain is still down.
+func (c *Client) EnsureChainID(ctx context.Context) error {
+	c.mu.Lock()
+	known := c.cfg.ChainID != ""
+	c.mu.Unlock()
+	if known {
+		return nil
+	}
+	info, err := cmtservice.NewServiceClient(c.conn).GetNodeInfo(ctx, &cmtservice.GetNodeInfoRequest{})
+	if err != nil {
+		return Unwrap(fmt.Errorf("ask %s for its chain ID: %w", c.cfg.GRPCAddr, err))
+	}
+	c.mu.Lock()
+	c.cfg.ChainID = info.DefaultNodeInfo.Network
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *Client) chainID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg.ChainID
+}
 
 // Close releases the connection.
 func (c *Client) Close() error { return c.conn.Close() }
@@ -141,10 +167,35 @@ type TxError struct {
 
 func (e *TxError) Error() string { return e.Reason }
 
+// wrongSequence: the account's sequence moved since we read it. Simulation
+// reports it only in its message, without the code.
+func (e *TxError) wrongSequence() bool {
+	return (e.Codespace == sdkerrors.RootCodespace && e.Code == sdkerrors.ErrWrongSequence.ABCICode()) ||
+		strings.Contains(e.Reason, "account sequence mismatch")
+}
+
 // Send signs msgs with keyName's key, broadcasts them and waits until they
 // are in a block. A refusal, at CheckTx or in the block, is a *TxError whose
-// message is the chain's, trimmed of plumbing.
+// message is the chain's, trimmed of plumbing. When another process signs
+// with the same key at the same moment (a provider daemon and its owner's
+// CLI), the account sequence moves under us: Send signs again with the new
+// one, a few times.
 func (c *Client) Send(ctx context.Context, keyName string, msgs ...sdk.Msg) (*TxResult, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := c.send(ctx, keyName, msgs...)
+		var txErr *TxError
+		if attempt >= 4 || !errors.As(err, &txErr) || !txErr.wrongSequence() {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(attempt) * c.cfg.PollInterval):
+		}
+	}
+}
+
+func (c *Client) send(ctx context.Context, keyName string, msgs ...sdk.Msg) (*TxResult, error) {
 	addr, err := c.Address(keyName)
 	if err != nil {
 		return nil, err
@@ -156,6 +207,9 @@ func (c *Client) Send(ctx context.Context, keyName string, msgs ...sdk.Msg) (*Tx
 			}
 		}
 	}
+	if err := c.EnsureChainID(ctx); err != nil {
+		return nil, err
+	}
 	acc, err := c.account(ctx, addr)
 	if err != nil {
 		return nil, err
@@ -164,7 +218,7 @@ func (c *Client) Send(ctx context.Context, keyName string, msgs ...sdk.Msg) (*Tx
 		WithTxConfig(c.enc.TxConfig).
 		WithKeybase(c.cfg.Keyring).
 		WithFromName(keyName).
-		WithChainID(c.cfg.ChainID).
+		WithChainID(c.chainID()).
 		WithAccountNumber(acc.GetAccountNumber()).
 		WithSequence(acc.GetSequence()).
 		WithSimulateAndExecute(true).
