@@ -62,6 +62,8 @@ type OfferConfig struct {
 	Price     string `toml:"price_per_gpu_hour"`
 	Heartbeat string `toml:"heartbeat"`
 	TTL       string `toml:"ttl"`
+	// Inventory is how often the GPUs' health is re-read.
+	Inventory string `toml:"inventory_interval"`
 }
 
 // DefaultConfig is a provider on loopback talking to a local devnet.
@@ -74,7 +76,7 @@ func DefaultConfig(home string) Config {
 		Chain:          ChainConfig{GRPC: "127.0.0.1:9090", RPC: "tcp://127.0.0.1:26657"},
 		P2P:            P2PConfig{Listen: pc.ListenAddrs, MaxPeers: pc.MaxPeers},
 		HTTP:           HTTPConfig{Listen: "127.0.0.1:7070"},
-		Offer:          OfferConfig{Price: "2gpu", Heartbeat: "30s", TTL: "2m"},
+		Offer:          OfferConfig{Price: "2gpu", Heartbeat: "30s", TTL: "2m", Inventory: "30s"},
 	}
 }
 
@@ -122,7 +124,7 @@ func (c Config) Validate() error {
 	if c.HTTP.Listen == "" {
 		return errors.New("http.listen: missing; set e.g. \"127.0.0.1:7070\"")
 	}
-	for _, d := range []struct{ name, v string }{{"offer.heartbeat", c.Offer.Heartbeat}, {"offer.ttl", c.Offer.TTL}} {
+	for _, d := range []struct{ name, v string }{{"offer.heartbeat", c.Offer.Heartbeat}, {"offer.ttl", c.Offer.TTL}, {"offer.inventory_interval", c.Offer.Inventory}} {
 		if v, err := time.ParseDuration(d.v); err != nil || v <= 0 {
 			return fmt.Errorf("%s: %q is not a positive duration; write e.g. \"30s\" or \"2m\"", d.name, d.v)
 		}
@@ -148,6 +150,10 @@ func (c Config) p2pConfig() p2p.Config {
 
 func (c Config) heartbeat() time.Duration { d, _ := time.ParseDuration(c.Offer.Heartbeat); return d }
 func (c Config) ttl() time.Duration       { d, _ := time.ParseDuration(c.Offer.TTL); return d }
+func (c Config) inventoryInterval() time.Duration {
+	d, _ := time.ParseDuration(c.Offer.Inventory)
+	return d
+}
 
 // keyringDir is where the signing key lives.
 func (c Config) keyringDir() string {
@@ -202,6 +208,9 @@ price_per_gpu_hour = {{printf "%q" .Offer.Price}}
 # How often to re-announce the offer, and how long an offer stays valid.
 heartbeat = {{printf "%q" .Offer.Heartbeat}}
 ttl = {{printf "%q" .Offer.TTL}}
+# How often to re-read the GPUs' health; a change updates the chain entry
+# and the offer at once.
+inventory_interval = {{printf "%q" .Offer.Inventory}}
 `))
 
 // WriteConfig writes cfg as a commented config.toml in its home, refusing

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -44,7 +45,8 @@ type Node struct {
 	logger  *slog.Logger
 	address string
 	price   sdk.Coin
-	inv     gpu.Inventory
+	gpus    gpu.Source
+	inv     atomic.Pointer[gpu.Inventory]
 
 	store     *store.Store
 	client    *client.Client
@@ -112,9 +114,15 @@ func New(ctx context.Context, cfg Config, deps Deps, logger *slog.Logger) (n *No
 	if c, ok := src.(io.Closer); ok {
 		n.closers = append(n.closers, c.Close)
 	}
-	if n.inv, err = src.Inventory(ctx); err != nil {
+	n.gpus = src
+	inv, err := src.Inventory(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("GPU inventory: %w", err)
 	}
+	n.inv.Store(&inv)
+	gauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gpunet_gpus_offered", Help: "Healthy GPUs this node offers."},
+		func() float64 { return float64(totalGPUs(gpu.ChainGPUs(*n.inv.Load()))) })
+	n.metrics.MustRegister(gauge)
 
 	key, err := p2p.LoadOrCreateIdentity(filepath.Join(cfg.Home, IdentityFile))
 	if err != nil {
@@ -174,14 +182,14 @@ func (n *Node) entry() chainlink.Entry {
 	if len(addrs) > types.MaxMultiaddrs {
 		addrs = addrs[:types.MaxMultiaddrs]
 	}
-	return chainlink.Entry{PeerID: n.host.ID().String(), Multiaddrs: addrs, GPUs: gpu.ChainGPUs(n.inv), Price: n.price}
+	return chainlink.Entry{PeerID: n.host.ID().String(), Multiaddrs: addrs, GPUs: gpu.ChainGPUs(*n.inv.Load()), Price: n.price}
 }
 
 // offerContent is the offer's changing part: every offerable GPU is free
 // until jobs run here.
 func (n *Node) offerContent() offers.Content {
 	var free []offers.GPUCount
-	for _, g := range gpu.ChainGPUs(n.inv) {
+	for _, g := range gpu.ChainGPUs(*n.inv.Load()) {
 		free = append(free, offers.GPUCount{Model: g.Model, Count: g.Count})
 	}
 	sort.Slice(free, func(i, j int) bool { return free[i].Model < free[j].Model })
@@ -200,13 +208,14 @@ func (n *Node) offerContent() offers.Content {
 // offer publishing and the HTTP API.
 func (n *Node) Run(ctx context.Context) error {
 	n.logger.Info("provider node starting", "peer_id", n.host.ID().String(), "address", n.address,
-		"gpus", len(n.inv.GPUs), "http", n.http.Addr(), "p2p", fmt.Sprint(n.host.Addrs()))
-	if !n.inv.Available {
-		n.logger.Info("offering 0 GPUs (CPU jobs only)", "reason", n.inv.Reason)
+		"gpus", len(n.inv.Load().GPUs), "http", n.http.Addr(), "p2p", fmt.Sprint(n.host.Addrs()))
+	if inv := n.inv.Load(); !inv.Available {
+		n.logger.Info("offering 0 GPUs (CPU jobs only)", "reason", inv.Reason)
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.http.Serve(ctx) })
 	g.Go(func() error { return n.registerLoop(ctx) })
+	g.Go(func() error { return n.watchGPUs(ctx) })
 	g.Go(func() error {
 		return n.watcher.Run(ctx, func(e chainlink.Event) {
 			switch e.Type {
@@ -228,6 +237,45 @@ func (n *Node) Run(ctx context.Context) error {
 		return n.publisher.Run(ctx)
 	})
 	return g.Wait()
+}
+
+// watchGPUs re-reads the inventory and, when what the node can offer
+// changed (a GPU failed its health check, or came back), tells the chain and
+// the network.
+func (n *Node) watchGPUs(ctx context.Context) error {
+	t := time.NewTicker(n.cfg.inventoryInterval())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		inv, err := n.gpus.Inventory(ctx)
+		if err != nil {
+			n.logger.Warn("GPU inventory failed; keeping the last one", "err", err)
+			continue
+		}
+		before := gpu.ChainGPUs(*n.inv.Load())
+		n.inv.Store(&inv)
+		if after := gpu.ChainGPUs(inv); !slices.EqualFunc(before, after, sameGPU) {
+			n.logger.Info("offerable GPUs changed", "before", totalGPUs(before), "after", totalGPUs(after))
+			n.registrar.Update(n.entry())
+			n.publisher.Notify()
+		}
+	}
+}
+
+func sameGPU(a, b types.GPU) bool {
+	return a.Model == b.Model && a.MemoryMib == b.MemoryMib && a.ComputeCapability == b.ComputeCapability && a.Count == b.Count
+}
+
+func totalGPUs(gpus []types.GPU) uint32 {
+	var n uint32
+	for _, g := range gpus {
+		n += g.Count
+	}
+	return n
 }
 
 // registerLoop runs the registrar and notes when the chain has the entry.
@@ -280,7 +328,7 @@ type Status struct {
 // Status reports the node's identity and state.
 func (n *Node) Status() Status {
 	return Status{PeerID: n.host.ID().String(), ChainAddress: n.address, Addrs: n.entry().Multiaddrs,
-		Registered: n.registered.Load(), Peers: len(n.host.Peers()), GPUs: len(n.inv.GPUs), Price: n.price.String()}
+		Registered: n.registered.Load(), Peers: len(n.host.Peers()), GPUs: int(totalGPUs(gpu.ChainGPUs(*n.inv.Load()))), Price: n.price.String()}
 }
 
 // Offers is the live view of every provider's current offer.
@@ -298,7 +346,7 @@ func (n *Node) P2PAddrs() []string { return n.entry().Multiaddrs }
 func (n *Node) routes() map[string]api.Source {
 	return map[string]api.Source{
 		"node":   func(context.Context) (any, error) { return n.Status(), nil },
-		"gpus":   func(context.Context) (any, error) { return n.inv, nil },
+		"gpus":   func(context.Context) (any, error) { return *n.inv.Load(), nil },
 		"offers": func(context.Context) (any, error) { return offerViews(n.Offers()), nil },
 	}
 }

@@ -9,32 +9,19 @@ import (
 	"testing"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
-	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxa100"
 	mockserver "github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
+
+	"github.com/gpunet/gpunet/node/gpu/gputest"
 )
 
-// server is a DGX A100 whose GPUs also answer the telemetry and health
-// queries dgxa100 leaves unset (its mocks panic when called unset). Like a
-// real A100 it remaps rows and does not retire pages.
 func server(t *testing.T) *mockserver.Server {
 	t.Helper()
-	s := dgxa100.New()
-	for i := range s.Devices {
-		d := device(s, i)
-		d.GetUtilizationRatesFunc = func() (nvml.Utilization, nvml.Return) {
-			return nvml.Utilization{Gpu: uint32(10 * i), Memory: 5}, nvml.SUCCESS
-		}
-		d.GetTemperatureFunc = func(nvml.TemperatureSensors) (uint32, nvml.Return) { return uint32(30 + i), nvml.SUCCESS }
-		d.GetRetiredPagesPendingStatusFunc = func() (nvml.EnableState, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED }
-		d.GetRemappedRowsFunc = func() (int, int, bool, bool, nvml.Return) { return 0, 0, false, false, nvml.SUCCESS }
-		d.GetTotalEccErrorsFunc = func(nvml.MemoryErrorType, nvml.EccCounterType) (uint64, nvml.Return) { return 0, nvml.SUCCESS }
-	}
-	return s
+	return gputest.DGXA100()
 }
 
-func device(s *mockserver.Server, i int) *mockserver.Device { return s.Devices[i].(*mockserver.Device) }
+func device(s *mockserver.Server, i int) *mockserver.Device { return gputest.Device(s, i) }
 
-const a100 = "Mock NVIDIA A100-SXM4-40GB"
+const a100 = gputest.Model
 
 func TestNVMLInventory(t *testing.T) {
 	tests := []struct {
