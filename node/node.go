@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -121,7 +120,7 @@ func New(ctx context.Context, cfg Config, deps Deps, logger *slog.Logger) (n *No
 	}
 	n.inv.Store(&inv)
 	gauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gpunet_gpus_offered", Help: "Healthy GPUs this node offers."},
-		func() float64 { return float64(totalGPUs(gpu.ChainGPUs(*n.inv.Load()))) })
+		func() float64 { return float64(types.TotalGPUs(gpu.ChainGPUs(*n.inv.Load()))) })
 	n.metrics.MustRegister(gauge)
 
 	key, err := p2p.LoadOrCreateIdentity(filepath.Join(cfg.Home, IdentityFile))
@@ -258,24 +257,12 @@ func (n *Node) watchGPUs(ctx context.Context) error {
 		}
 		before := gpu.ChainGPUs(*n.inv.Load())
 		n.inv.Store(&inv)
-		if after := gpu.ChainGPUs(inv); !slices.EqualFunc(before, after, sameGPU) {
-			n.logger.Info("offerable GPUs changed", "before", totalGPUs(before), "after", totalGPUs(after))
+		if after := gpu.ChainGPUs(inv); !types.SameGPUs(before, after) {
+			n.logger.Info("offerable GPUs changed", "before", types.TotalGPUs(before), "after", types.TotalGPUs(after))
 			n.registrar.Update(n.entry())
 			n.publisher.Notify()
 		}
 	}
-}
-
-func sameGPU(a, b types.GPU) bool {
-	return a.Model == b.Model && a.MemoryMib == b.MemoryMib && a.ComputeCapability == b.ComputeCapability && a.Count == b.Count
-}
-
-func totalGPUs(gpus []types.GPU) uint32 {
-	var n uint32
-	for _, g := range gpus {
-		n += g.Count
-	}
-	return n
 }
 
 // registerLoop runs the registrar and notes when the chain has the entry.
@@ -328,7 +315,7 @@ type Status struct {
 // Status reports the node's identity and state.
 func (n *Node) Status() Status {
 	return Status{PeerID: n.host.ID().String(), ChainAddress: n.address, Addrs: n.entry().Multiaddrs,
-		Registered: n.registered.Load(), Peers: len(n.host.Peers()), GPUs: int(totalGPUs(gpu.ChainGPUs(*n.inv.Load()))), Price: n.price.String()}
+		Registered: n.registered.Load(), Peers: len(n.host.Peers()), GPUs: int(types.TotalGPUs(gpu.ChainGPUs(*n.inv.Load()))), Price: n.price.String()}
 }
 
 // Offers is the live view of every provider's current offer.

@@ -77,7 +77,7 @@ func (r *Registrar) Ensure(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("register provider %s: %w", addr, err)
 		}
-		r.logger.Info("registered on chain", "address", addr.String(), "peer_id", e.PeerID, "gpus", totalGPUs(e.GPUs))
+		r.logger.Info("registered on chain", "address", addr.String(), "peer_id", e.PeerID, "gpus", types.TotalGPUs(e.GPUs))
 		return true, nil
 	case err != nil:
 		return false, client.Unwrap(err)
@@ -89,25 +89,13 @@ func (r *Registrar) Ensure(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("update provider %s: %w", addr, err)
 	}
-	r.logger.Info("updated provider entry on chain", "address", addr.String(), "peer_id", e.PeerID, "gpus", totalGPUs(e.GPUs))
+	r.logger.Info("updated provider entry on chain", "address", addr.String(), "peer_id", e.PeerID, "gpus", types.TotalGPUs(e.GPUs))
 	return true, nil
 }
 
 func matches(p types.Provider, e Entry) bool {
-	return p.PeerId == e.PeerID &&
-		slices.Equal(p.Multiaddrs, e.Multiaddrs) &&
-		slices.EqualFunc(p.Gpus, e.GPUs, func(a, b types.GPU) bool {
-			return a.Model == b.Model && a.MemoryMib == b.MemoryMib && a.ComputeCapability == b.ComputeCapability && a.Count == b.Count
-		}) &&
-		p.PricePerGpuHour.Equal(e.Price.Amount)
-}
-
-func totalGPUs(gpus []types.GPU) uint32 {
-	var n uint32
-	for _, g := range gpus {
-		n += g.Count
-	}
-	return n
+	return p.PeerId == e.PeerID && slices.Equal(p.Multiaddrs, e.Multiaddrs) &&
+		types.SameGPUs(p.Gpus, e.GPUs) && p.PricePerGpuHour.Equal(e.Price.Amount)
 }
 
 // Run keeps the entry registered until ctx ends. While the chain cannot be

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"testing"
@@ -25,19 +24,7 @@ func TestGPUFailureUpdatesChainAndOffer(t *testing.T) {
 	server := gputest.DGXA100()
 	cfg := nodeConfig(t, n, "provider1", nil)
 	cfg.Offer.Inventory = "200ms"
-	ctx, cancel := context.WithCancel(context.Background())
-	nd, err := node.New(ctx, cfg, node.Deps{GPUs: gpu.NewNVML(server, slog.New(slog.NewTextHandler(io.Discard, nil)))}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- nd.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		_ = nd.Close()
-	})
+	nd := startNodeWith(t, cfg, node.Deps{GPUs: gpu.NewNVML(server, slog.New(slog.NewTextHandler(io.Discard, nil)))})
 	observer := startNode(t, nodeConfig(t, n, "provider2", nd.P2PAddrs()))
 
 	chainGPUs := func() uint32 {

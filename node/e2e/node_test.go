@@ -30,10 +30,16 @@ func nodeConfig(t *testing.T, n *testnet.Network, key string, bootstrap []string
 	return cfg
 }
 
+// startNode runs a provider node without GPUs until the test ends.
 func startNode(t *testing.T, cfg node.Config) *node.Node {
 	t.Helper()
+	return startNodeWith(t, cfg, node.Deps{GPUs: gpu.Null{Reason: "test machine: no NVIDIA driver"}})
+}
+
+func startNodeWith(t *testing.T, cfg node.Config, deps node.Deps) *node.Node {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	nd, err := node.New(ctx, cfg, node.Deps{GPUs: gpu.Null{Reason: "test machine: no NVIDIA driver"}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	nd, err := node.New(ctx, cfg, deps, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		cancel()
 		t.Fatal(err)

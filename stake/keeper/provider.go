@@ -25,14 +25,6 @@ func (info ProviderInfo) validate() error {
 	return types.ValidateProviderFields(info.PeerID, info.Multiaddrs, info.GPUs, info.Price)
 }
 
-func totalGPUs(gpus []types.GPU) uint32 {
-	var n uint32
-	for _, g := range gpus {
-		n += g.Count
-	}
-	return n
-}
-
 // RegisterProvider adds owner to the registry. An owner registers once, and a
 // peer ID belongs to one owner.
 func (k Keeper) RegisterProvider(ctx context.Context, owner sdk.AccAddress, info ProviderInfo) error {
@@ -54,7 +46,7 @@ func (k Keeper) RegisterProvider(ctx context.Context, owner sdk.AccAddress, info
 		Multiaddrs:       info.Multiaddrs,
 		Gpus:             info.GPUs,
 		PricePerGpuHour:  info.Price.Amount,
-		FreeGpus:         totalGPUs(info.GPUs),
+		FreeGpus:         types.TotalGPUs(info.GPUs),
 		Status:           types.PROVIDER_STATUS_ACTIVE,
 		RegisteredHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
@@ -86,7 +78,7 @@ func (k Keeper) UpdateProvider(ctx context.Context, owner sdk.AccAddress, info P
 		}
 	}
 	p.PeerId, p.Multiaddrs, p.Gpus, p.PricePerGpuHour = info.PeerID, info.Multiaddrs, info.GPUs, info.Price.Amount
-	p.FreeGpus = totalGPUs(info.GPUs)
+	p.FreeGpus = types.TotalGPUs(info.GPUs)
 	if err := k.Providers.Set(ctx, owner, p); err != nil {
 		return fmt.Errorf("store provider %s: %w", addr, err)
 	}
