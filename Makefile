@@ -41,7 +41,8 @@ lint: ## gofmt, go vet and staticcheck
 	  if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 
 bench: ## benchmarks, each with its baseline in the same run (see docs/benchmarks.md)
-	$(GO) test -run='^$$' -bench=. -benchmem ./stake/jobspec/ ./stake/keeper/ ./node/offers/
+	$(GO) test -run='^$$' -bench=. -benchmem ./stake/jobspec/ ./stake/keeper/ ./node/offers/ ./runtime/commit/
+	@echo 'For the 2 GiB comparison with sha256sum and b3sum: bench/commit.sh'
 
 # -fuzzminimizetime keeps a short run fuzzing instead of minimising one input.
 FUZZ := $(GO) test -run='^$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=100x
