@@ -52,6 +52,8 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	$(FUZZ) -fuzz='^FuzzMsgValidateBasic$$' ./stake/types/
 	$(FUZZ) -fuzz='^FuzzDecodeOffer$$' ./node/offers/
 	$(FUZZ) -fuzz='^FuzzVerifyOffer$$' ./node/offers/
+	$(FUZZ) -fuzz='^FuzzReadHeader$$' ./runtime/safetensors/
+	$(FUZZ) -fuzz='^FuzzHeaderText$$' ./runtime/safetensors/
 
 image: ## build the gpunet container image locally (FROM scratch, static binary)
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/gpunet-static ./cmd/gpunet
