@@ -61,3 +61,11 @@ image: ## build the gpunet container image locally (FROM scratch, static binary)
 
 clean:
 	rm -rf bin
+
+# The context is a tar of this Dockerfile and the binary alone: the legacy
+# builder has no per-Dockerfile .dockerignore, and the repo root is large.
+.PHONY: trainer-image
+trainer-image: ## build the example trainer image gpunet/trainer:dev and print its image ID
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/trainer ./examples/trainer
+	tar -cf - -C $(CURDIR)/examples/trainer Dockerfile -C $(CURDIR)/bin trainer | docker build -t gpunet/trainer:dev -
+	@docker inspect --format '{{.Id}}' gpunet/trainer:dev
