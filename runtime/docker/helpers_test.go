@@ -1,0 +1,203 @@
+package docker
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+
+	gprt "github.com/gpunet/gpunet/runtime"
+)
+
+var (
+	probeOnce sync.Once
+	probeID   string
+	probeErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if probeID != "" {
+		if cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation()); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_, err := cli.ImageRemove(ctx, probeID, image.RemoveOptions{Force: true, PruneChildren: true})
+			cancel()
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "remove probe image:", err)
+			}
+		}
+	}
+	os.Exit(code)
+}
+
+// engineDriver returns a driver on the real engine. It skips when no engine
+// answers, except with CI=true, where a missing engine fails the test.
+func engineDriver(t *testing.T) *Driver {
+	t.Helper()
+	d, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatalf("new driver: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.Ping(ctx); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("docker engine unreachable and CI=true: %v", err)
+		}
+		t.Skipf("docker engine unreachable (set CI=true to make this a failure): %v", err)
+	}
+	return d
+}
+
+// probeImage builds the probe image once per test run and returns its ID.
+func probeImage(t *testing.T, d *Driver) string {
+	t.Helper()
+	probeOnce.Do(func() { probeID, probeErr = buildProbe(d.cli) })
+	if probeErr != nil {
+		t.Fatalf("build probe image: %v", probeErr)
+	}
+	return probeID
+}
+
+func buildProbe(cli client.APIClient) (string, error) {
+	dir, err := os.MkdirTemp("", "gpunet-probe-")
+	if err != nil {
+		return "", fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "probe")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./testdata/probe")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build probe: %w: %s", err, out)
+	}
+	binBytes, err := os.ReadFile(bin)
+	if err != nil {
+		return "", fmt.Errorf("read probe: %w", err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	files := []struct {
+		name string
+		mode int64
+		data []byte
+	}{
+		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY probe /probe\nENTRYPOINT []\n")},
+		{"probe", 0o755, binBytes},
+	}
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}); err != nil {
+			return "", fmt.Errorf("tar header: %w", err)
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			return "", fmt.Errorf("tar write: %w", err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return "", fmt.Errorf("tar close: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	tag := fmt.Sprintf("gpunet-probe:test-%d", time.Now().UnixNano())
+	resp, err := cli.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
+	if err != nil {
+		return "", fmt.Errorf("image build: %w", err)
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var msg struct {
+			Error string `json:"error"`
+		}
+		if err := dec.Decode(&msg); err == io.EOF {
+			break
+		} else if err != nil {
+			return "", fmt.Errorf("image build output: %w", err)
+		}
+		if msg.Error != "" {
+			return "", fmt.Errorf("image build: %s", msg.Error)
+		}
+	}
+	info, err := cli.ImageInspect(ctx, tag)
+	if err != nil {
+		return "", fmt.Errorf("inspect probe image: %w", err)
+	}
+	return info.ID, nil
+}
+
+// baseConfig is a small CPU task running the probe with args.
+func baseConfig(t *testing.T, img string, args ...string) gprt.TaskConfig {
+	t.Helper()
+	ckpt := t.TempDir()
+	if err := os.Chmod(ckpt, 0o777); err != nil {
+		t.Fatalf("chmod checkpoint dir: %v", err)
+	}
+	return gprt.TaskConfig{
+		JobID:         "job-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")),
+		Segment:       "0",
+		Image:         img,
+		Command:       append([]string{"/probe"}, args...),
+		CPUs:          1,
+		MemoryMiB:     64,
+		PidsLimit:     64,
+		CheckpointDir: ckpt,
+		Contract:      gprt.Contract{StartStep: 0, EndStep: 10, CheckpointEvery: 5, Seed: 42},
+	}
+}
+
+// run starts cfg, waits (bounded), and returns its output and exit result.
+func run(t *testing.T, d *Driver, cfg gprt.TaskConfig) (string, gprt.ExitResult) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	h, err := d.Start(ctx, cfg)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(func() { destroy(t, d, h.ID) })
+	res, err := d.Wait(ctx, h.ID)
+	if err != nil {
+		t.Fatalf("wait: %v", err)
+	}
+	out := logs(t, d, h.ID)
+	t.Logf("%v -> %+v\n%s", cfg.Command, res, out)
+	return out, res
+}
+
+func logs(t *testing.T, d *Driver, id string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rc, err := d.Logs(ctx, id, false)
+	if err != nil {
+		t.Fatalf("logs: %v", err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("read logs: %v", err)
+	}
+	return string(b)
+}
+
+func destroy(t *testing.T, d *Driver, id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := d.Destroy(ctx, id); err != nil {
+		t.Errorf("cleanup: %v", err)
+	}
+}
