@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Driver runs tasks. Implementations: runtime/docker (default, a sandbox).
+// Driver runs tasks. Implementations: runtime/docker (default, a sandbox)
+// and runtime/exec (opt-in plain processes, no sandbox).
 // Every method takes the task ID that Start returned in TaskHandle.ID.
 type Driver interface {
 	// Name is the driver's name as written in configs ("docker", "exec").
