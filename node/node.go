@@ -59,8 +59,7 @@ type Node struct {
 	http      *api.Server
 	metrics   *prometheus.Registry
 
-	registered atomic.Bool
-	closers    []func() error
+	closers []func() error
 }
 
 // Deps are the parts a caller may replace: tests give a mock GPU source.
@@ -213,7 +212,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.http.Serve(ctx) })
-	g.Go(func() error { return n.registerLoop(ctx) })
+	g.Go(func() error { return n.registrar.Run(ctx) })
 	g.Go(func() error { return n.watchGPUs(ctx) })
 	g.Go(func() error {
 		return n.watcher.Run(ctx, func(e chainlink.Event) {
@@ -226,7 +225,7 @@ func (n *Node) Run(ctx context.Context) error {
 	g.Go(func() error {
 		// Offers from an unregistered node would be dropped by every peer;
 		// wait until the chain knows this one.
-		for !n.registered.Load() {
+		for !n.registrar.Registered() {
 			select {
 			case <-ctx.Done():
 				return nil
@@ -265,37 +264,9 @@ func (n *Node) watchGPUs(ctx context.Context) error {
 	}
 }
 
-// registerLoop runs the registrar and notes when the chain has the entry.
-func (n *Node) registerLoop(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(500 * time.Millisecond)
-		defer t.Stop()
-		for !n.registered.Load() {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if n.chainHasEntry(ctx) {
-					n.registered.Store(true)
-				}
-			}
-		}
-	}()
-	err := n.registrar.Run(ctx)
-	<-done
-	return err
-}
-
-func (n *Node) chainHasEntry(ctx context.Context) bool {
-	res, err := n.client.Query.Provider(ctx, &types.QueryProviderRequest{Address: n.address})
-	return err == nil && res.Provider.PeerId == n.host.ID().String()
-}
-
 // Ready implements api.Readiness.
 func (n *Node) Ready(context.Context) error {
-	if !n.registered.Load() {
+	if !n.registrar.Registered() {
 		return fmt.Errorf("waiting for the chain at %s to register this provider", n.cfg.Chain.GRPC)
 	}
 	return nil
@@ -315,7 +286,7 @@ type Status struct {
 // Status reports the node's identity and state.
 func (n *Node) Status() Status {
 	return Status{PeerID: n.host.ID().String(), ChainAddress: n.address, Addrs: n.entry().Multiaddrs,
-		Registered: n.registered.Load(), Peers: len(n.host.Peers()), GPUs: int(types.TotalGPUs(gpu.ChainGPUs(*n.inv.Load()))), Price: n.price.String()}
+		Registered: n.registrar.Registered(), Peers: len(n.host.Peers()), GPUs: int(types.TotalGPUs(gpu.ChainGPUs(*n.inv.Load()))), Price: n.price.String()}
 }
 
 // Offers is the live view of every provider's current offer.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -35,10 +36,15 @@ type Registrar struct {
 	// MaxBackoff caps the wait between attempts while the chain is away.
 	MaxBackoff time.Duration
 
-	mu      sync.Mutex
-	entry   Entry
-	changed chan struct{}
+	mu         sync.Mutex
+	entry      Entry
+	changed    chan struct{}
+	registered atomic.Bool
 }
+
+// Registered reports whether the chain has held this node's current entry
+// since the last successful Ensure in Run.
+func (r *Registrar) Registered() bool { return r.registered.Load() }
 
 // NewRegistrar signs with keyName's key through c.
 func NewRegistrar(c *client.Client, keyName string, entry Entry, logger *slog.Logger) *Registrar {
@@ -110,6 +116,7 @@ func (r *Registrar) Run(ctx context.Context) error {
 		wait := time.Duration(0)
 		switch {
 		case err == nil:
+			r.registered.Store(true)
 			if waiting {
 				r.logger.Info("chain reachable again")
 			}

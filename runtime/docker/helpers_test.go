@@ -20,6 +20,8 @@ import (
 	"github.com/docker/docker/client"
 
 	gprt "github.com/gpunet/gpunet/runtime"
+
+	"github.com/gpunet/gpunet/runtime/drivertest"
 )
 
 var (
@@ -178,21 +180,7 @@ func run(t *testing.T, d *Driver, cfg gprt.TaskConfig) (string, gprt.ExitResult)
 	return out, res
 }
 
-func logs(t *testing.T, d *Driver, id string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	rc, err := d.Logs(ctx, id, false)
-	if err != nil {
-		t.Fatalf("logs: %v", err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatalf("read logs: %v", err)
-	}
-	return string(b)
-}
+func logs(t *testing.T, d *Driver, id string) string { return drivertest.Logs(t, d, id, false) }
 
 func destroy(t *testing.T, d *Driver, id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	gprt "github.com/gpunet/gpunet/runtime"
+
+	"github.com/gpunet/gpunet/runtime/drivertest"
 )
 
 // jobBin is the helper binary built from testdata/job.
@@ -96,19 +97,7 @@ func wait(t *testing.T, d *Driver, id string) gprt.ExitResult {
 
 // logs returns the task's whole log.
 func logs(t *testing.T, d *Driver, id string, follow bool) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	rc, err := d.Logs(ctx, id, follow)
-	if err != nil {
-		t.Fatalf("logs: %v", err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatalf("read logs: %v", err)
-	}
-	return string(b)
+	return drivertest.Logs(t, d, id, follow)
 }
 
 // eventually polls cond for up to 10s.
