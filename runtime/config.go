@@ -18,6 +18,8 @@ type TaskConfig struct {
 	JobID   string
 	Segment string // segment index or "full"; used in labels only
 	Image   string // image reference (pinned digest or local image ID)
+	// Command replaces the image's entrypoint (as a Kubernetes command
+	// does); empty runs the image's own.
 	Command []string
 	// Env is the job's own environment; ContractEnv is added on top and wins.
 	Env map[string]string

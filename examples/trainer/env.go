@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 )
 
 // The job contract's environment (SPEC section 4).
@@ -19,8 +20,15 @@ const (
 	envSeed            = "GPUNET_SEED"
 	// envCheatSegment is this trainer's own test hook, not part of the
 	// contract: see the package doc.
-	envCheatSegment = "GPUNET_TRAINER_CHEAT_SEGMENT"
+	envCheatSegment = "TRAINER_CHEAT_SEGMENT"
+	// envStepDelay is this trainer's other test hook: a pause after every
+	// step, so that tests and the demo can watch a job that would otherwise
+	// finish in milliseconds. It does not change any checkpoint byte.
+	envStepDelay = "TRAINER_STEP_DELAY"
 )
+
+// maxStepDelay bounds the pause so that a typo cannot stall a job for days.
+const maxStepDelay = 10 * time.Second
 
 // maxStep bounds step numbers so that checkpoint names keep 8 digits and
 // step*every never overflows.
@@ -42,6 +50,8 @@ type Config struct {
 	// CheatSegment, when >= 0, skips the work of segment CheatSegment,
 	// steps [k*every, (k+1)*every), and writes noise instead. -1 is honest.
 	CheatSegment int64
+	// StepDelay is slept after every step; 0 by default.
+	StepDelay time.Duration
 }
 
 // envErr names the variable at fault.
@@ -49,9 +59,10 @@ func envErr(name, format string, args ...any) error {
 	return fmt.Errorf("%w: %s %s", errBadEnv, name, fmt.Sprintf(format, args...))
 }
 
-// parseConfig reads the contract's variables from env. cheat is the
-// --cheat-segment flag ("" when not given); it wins over envCheatSegment.
-func parseConfig(env map[string]string, cheat string) (Config, error) {
+// parseConfig reads the contract's variables from env. cheat and delay are
+// the --cheat-segment and --step-delay flags ("" when not given); they win
+// over envCheatSegment and envStepDelay.
+func parseConfig(env map[string]string, cheat, delay string) (Config, error) {
 	c := Config{CheatSegment: -1}
 	var err error
 	if c.JobID = env[envJobID]; c.JobID == "" {
@@ -98,6 +109,15 @@ func parseConfig(env map[string]string, cheat string) (Config, error) {
 	if cheat != "" {
 		if c.CheatSegment, err = strconv.ParseInt(cheat, 10, 64); err != nil || c.CheatSegment < 0 || c.CheatSegment > maxStep {
 			return c, envErr(name, "=%q is not a segment number in [0, %d]", cheat, maxStep)
+		}
+	}
+	name = "--step-delay"
+	if delay == "" {
+		name, delay = envStepDelay, env[envStepDelay]
+	}
+	if delay != "" {
+		if c.StepDelay, err = time.ParseDuration(delay); err != nil || c.StepDelay < 0 || c.StepDelay > maxStepDelay {
+			return c, envErr(name, "=%q is not a duration in [0, %s], e.g. 20ms", delay, maxStepDelay)
 		}
 	}
 	return c, nil

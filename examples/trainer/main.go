@@ -17,7 +17,7 @@
 //
 // Usage (all input comes from the environment):
 //
-//	trainer [--cheat-segment=K]
+//	trainer [--cheat-segment=K] [--step-delay=D]
 //
 // It writes step-<8 digits>.safetensors to GPUNET_CHECKPOINT_DIR at every
 // multiple of GPUNET_CHECKPOINT_EVERY in (START_STEP, END_STEP] and at
@@ -25,12 +25,17 @@
 // done and x is the loss of the last batch. It exits 2 on a bad environment
 // or flag, 1 on any other failure.
 //
-// --cheat-segment=K (or GPUNET_TRAINER_CHEAT_SEGMENT=K) makes it a
+// --cheat-segment=K (or TRAINER_CHEAT_SEGMENT=K) makes it a
 // dishonest provider for tests of verification: it skips the steps of
 // segment K, [K*every, (K+1)*every), and writes at the end of it the
 // parameters from its start perturbed by small seeded noise, then carries on
 // honestly from that forged state. Only segment K fails a replay. It is off
 // by default; never set it in a real job.
+//
+// --step-delay=D (or TRAINER_STEP_DELAY=D, a Go duration up to 10s)
+// sleeps D after every step, so that tests and the demo can watch, stop and
+// resume a job that would otherwise end in milliseconds. It changes no
+// checkpoint byte.
 package main
 
 import (
@@ -41,6 +46,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // logEvery is how often (in steps) progress is printed besides checkpoints.
@@ -68,13 +74,14 @@ func run(args []string, env map[string]string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("trainer", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cheatFlag := fs.String("cheat-segment", "", "skip segment `K` and write noise (verification tests only)")
+	delayFlag := fs.String("step-delay", "", "sleep `D` after every step (tests and demos only)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errBadEnv, err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errBadEnv, fs.Args())
 	}
-	cfg, err := parseConfig(env, *cheatFlag)
+	cfg, err := parseConfig(env, *cheatFlag, *delayFlag)
 	if err != nil {
 		return err
 	}
@@ -112,6 +119,9 @@ func run(args []string, env map[string]string, stdout io.Writer) error {
 		}
 		if ckpt || s.Step%logEvery == 0 {
 			fmt.Fprintf(stdout, "{\"step\":%d,\"loss\":%s}\n", s.Step, strconv.FormatFloat(float64(loss), 'g', -1, 32))
+		}
+		if cfg.StepDelay > 0 {
+			time.Sleep(cfg.StepDelay)
 		}
 	}
 	return nil

@@ -194,6 +194,9 @@ func TestBadEnvNamesVariable(t *testing.T) {
 		{"bad seed", envSeed, "-3", envSeed},
 		{"resume missing", envResumeFrom, filepath.Join(dir, "nope.safetensors"), envResumeFrom},
 		{"bad cheat", envCheatSegment, "x", envCheatSegment},
+		{"bad delay", envStepDelay, "fast", envStepDelay},
+		{"negative delay", envStepDelay, "-1ms", envStepDelay},
+		{"delay too long", envStepDelay, "11s", envStepDelay},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,6 +232,29 @@ func TestBadEnvNamesVariable(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// The step delay is a pause only: the checkpoints it writes are the bytes
+// of an undelayed run.
+func TestStepDelayChangesNoByte(t *testing.T) {
+	plain, slow := t.TempDir(), t.TempDir()
+	mustRun(t, nil, jobEnv(plain, 0, 60, ""))
+	env := jobEnv(slow, 0, 60, "")
+	env[envStepDelay] = "1ms"
+	mustRun(t, []string{"--step-delay=2ms"}, env)
+	for _, name := range []string{"step-00000050.safetensors", "step-00000060.safetensors"} {
+		a, err := os.ReadFile(filepath.Join(plain, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(slow, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%s differs with a step delay", name)
+		}
+	}
 }
 
 func TestCheckpointAtEndStep(t *testing.T) {

@@ -22,11 +22,14 @@ type Config struct {
 	TmpfsSizeMiB int
 	// DefaultPidsLimit is used when a task sets none.
 	DefaultPidsLimit int64
+	// Init runs the engine's init (docker-init) as PID 1 in each container,
+	// so signals reach the job and it is told apart from a job failure.
+	Init bool
 }
 
 // DefaultConfig returns the driver's defaults.
 func DefaultConfig() Config {
-	return Config{DefaultUser: DefaultUser, TmpfsSizeMiB: 256, DefaultPidsLimit: 1024}
+	return Config{DefaultUser: DefaultUser, TmpfsSizeMiB: 256, DefaultPidsLimit: 1024, Init: true}
 }
 
 // Validate checks the driver config.

@@ -1,26 +1,18 @@
 package docker
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/build"
-	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 
 	gprt "github.com/gpunet/gpunet/runtime"
 
+	"github.com/gpunet/gpunet/internal/testimage"
 	"github.com/gpunet/gpunet/runtime/drivertest"
 )
 
@@ -32,16 +24,7 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if probeID != "" {
-		if cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation()); err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			_, err := cli.ImageRemove(ctx, probeID, image.RemoveOptions{Force: true, PruneChildren: true})
-			cancel()
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "remove probe image:", err)
-			}
-		}
-	}
+	testimage.Cleanup()
 	os.Exit(code)
 }
 
@@ -76,69 +59,9 @@ func probeImage(t *testing.T, d *Driver) string {
 }
 
 func buildProbe(cli client.APIClient) (string, error) {
-	dir, err := os.MkdirTemp("", "gpunet-probe-")
-	if err != nil {
-		return "", fmt.Errorf("temp dir: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "probe")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./testdata/probe")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build probe: %w: %s", err, out)
-	}
-	binBytes, err := os.ReadFile(bin)
-	if err != nil {
-		return "", fmt.Errorf("read probe: %w", err)
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	files := []struct {
-		name string
-		mode int64
-		data []byte
-	}{
-		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY probe /probe\nENTRYPOINT []\n")},
-		{"probe", 0o755, binBytes},
-	}
-	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}); err != nil {
-			return "", fmt.Errorf("tar header: %w", err)
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return "", fmt.Errorf("tar write: %w", err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return "", fmt.Errorf("tar close: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	tag := fmt.Sprintf("gpunet-probe:test-%d", time.Now().UnixNano())
-	resp, err := cli.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
-	if err != nil {
-		return "", fmt.Errorf("image build: %w", err)
-	}
-	defer resp.Body.Close()
-	dec := json.NewDecoder(resp.Body)
-	for {
-		var msg struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&msg); err == io.EOF {
-			break
-		} else if err != nil {
-			return "", fmt.Errorf("image build output: %w", err)
-		}
-		if msg.Error != "" {
-			return "", fmt.Errorf("image build: %s", msg.Error)
-		}
-	}
-	info, err := cli.ImageInspect(ctx, tag)
-	if err != nil {
-		return "", fmt.Errorf("inspect probe image: %w", err)
-	}
-	return info.ID, nil
+	return testimage.Build(ctx, cli, "./testdata/probe", "probe")
 }
 
 // baseConfig is a small CPU task running the probe with args.

@@ -39,9 +39,12 @@ func (d *Driver) buildSpec(cfg gprt.TaskConfig) (*container.Config, *container.H
 	}
 	labels[LabelJob], labels[LabelSegment], labels[LabelManaged] = cfg.JobID, cfg.Segment, "true"
 
+	// The spec's command replaces the image's entrypoint, as a Kubernetes
+	// command does: the job says exactly what runs, and an image whose
+	// ENTRYPOINT is the program itself does not receive it as an argument.
 	cc := &container.Config{
 		Image:           cfg.Image,
-		Cmd:             cfg.Command,
+		Entrypoint:      cfg.Command,
 		Env:             cfg.TaskEnv(),
 		User:            user,
 		Labels:          labels,
@@ -58,12 +61,18 @@ func (d *Driver) buildSpec(cfg gprt.TaskConfig) (*container.Config, *container.H
 		CapDrop:        []string{"ALL"},
 		SecurityOpt:    []string{"no-new-privileges"},
 		ReadonlyRootfs: true,
-		Tmpfs:          map[string]string{"/tmp": fmt.Sprintf("rw,noexec,nosuid,nodev,size=%dm", d.cfg.TmpfsSizeMiB)},
-		NetworkMode:    container.NetworkMode(orDefault(cfg.Requests.NetworkMode, "none")),
-		PidMode:        container.PidMode(cfg.Requests.PIDMode),
-		IpcMode:        container.IpcMode(orDefault(cfg.Requests.IPCMode, "private")),
-		Runtime:        d.cfg.Runtime,
-		Binds:          cfg.Requests.HostMounts,
+		// An init process (the engine's docker-init, i.e. tini) is PID 1:
+		// it forwards docker stop's SIGTERM to the job and reaps zombies. A
+		// job that is PID 1 itself never sees a default-action SIGTERM (the
+		// kernel drops it), and a Go job then exits 2, which reads as the
+		// job's own failure instead of a stop.
+		Init:        &d.cfg.Init,
+		Tmpfs:       map[string]string{"/tmp": fmt.Sprintf("rw,noexec,nosuid,nodev,size=%dm", d.cfg.TmpfsSizeMiB)},
+		NetworkMode: container.NetworkMode(orDefault(cfg.Requests.NetworkMode, "none")),
+		PidMode:     container.PidMode(cfg.Requests.PIDMode),
+		IpcMode:     container.IpcMode(orDefault(cfg.Requests.IPCMode, "private")),
+		Runtime:     d.cfg.Runtime,
+		Binds:       cfg.Requests.HostMounts,
 		Mounts: []mount.Mount{{
 			Type: mount.TypeBind, Source: cfg.CheckpointDir, Target: gprt.ContainerCheckpointDir,
 		}},

@@ -156,11 +156,15 @@ func TestNoHostPaths(t *testing.T) {
 		t.Fatalf("host file visible: %q", out)
 	}
 	out, _ = run(t, d, baseConfig(t, img, "ls", "/"))
-	allowed := map[string]bool{"dev": true, "etc": true, "gpunet": true, "probe": true, "proc": true, "sys": true, "tmp": true, ".dockerenv": true}
+	// sbin holds only the engine's docker-init, mounted read-only (Config.Init).
+	allowed := map[string]bool{"dev": true, "etc": true, "gpunet": true, "probe": true, "proc": true, "sys": true, "tmp": true, ".dockerenv": true, "sbin": true}
 	for _, name := range strings.Fields(out) {
 		if !allowed[name] {
 			t.Errorf("unexpected entry /%s in container root (ls: %q)", name, out)
 		}
+	}
+	if out, _ = run(t, d, baseConfig(t, img, "ls", "/sbin")); strings.TrimSpace(out) != "docker-init" {
+		t.Errorf("/sbin holds %q, want only docker-init", out)
 	}
 	host, _ := os.Hostname()
 	out, _ = run(t, d, baseConfig(t, img, "cat", "/etc/hostname"))

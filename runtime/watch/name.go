@@ -1,0 +1,26 @@
+package watch
+
+const (
+	namePrefix = "step-"
+	nameSuffix = ".safetensors"
+	nameDigits = 8
+)
+
+// ParseName returns the step of a checkpoint file name: exactly "step-",
+// eight decimal digits and ".safetensors". Anything else (the writer's
+// ".step-XXXXXXXX.safetensors.tmp-*" temp files, other digit counts, signs,
+// paths) is not a checkpoint name.
+func ParseName(name string) (step int64, ok bool) {
+	if len(name) != len(namePrefix)+nameDigits+len(nameSuffix) ||
+		name[:len(namePrefix)] != namePrefix ||
+		name[len(namePrefix)+nameDigits:] != nameSuffix {
+		return 0, false
+	}
+	for _, c := range []byte(name[len(namePrefix) : len(namePrefix)+nameDigits]) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		step = step*10 + int64(c-'0')
+	}
+	return step, true
+}
