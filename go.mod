@@ -43,9 +43,11 @@ require (
 
 require (
 	github.com/containerd/log v0.2.0 // indirect
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
 	github.com/moby/sys/atomicwriter v0.1.0 // indirect
 	github.com/moby/term v0.5.2 // indirect
 	github.com/morikuni/aec v1.1.0 // indirect
+	github.com/schollz/progressbar/v3 v3.19.1 // indirect
 )
 
 require (

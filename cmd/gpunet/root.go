@@ -89,6 +89,7 @@ func newRootCmd() *cobra.Command {
 		stakeCmd(),
 		providerCmd(),
 		jobCmd(),
+		runCmd(),
 		statusCmd(),
 		gpusCmd(),
 		offersCmd(),

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 
@@ -97,4 +98,18 @@ func (d *Driver) Start(ctx context.Context, cfg gprt.TaskConfig) (*gprt.TaskHand
 	d.tasks.set(id, st)
 	d.log.InfoContext(ctx, "task started", "job", cfg.JobID, "container", id)
 	return h, nil
+}
+
+// ImageID resolves ref (a tag, a digest reference or an image ID) to the ID
+// of an image on this machine. Nothing is pulled: no registry may be
+// reachable, and a job runs only what its provider already holds.
+func (d *Driver) ImageID(ctx context.Context, ref string) (string, error) {
+	info, err := d.cli.ImageInspect(ctx, ref)
+	if errdefs.IsNotFound(err) {
+		return "", fmt.Errorf("image %q is not on this machine: build it (e.g. make trainer-image) or docker load it", ref)
+	}
+	if err != nil {
+		return "", fmt.Errorf("inspect image %q: %w", ref, err)
+	}
+	return info.ID, nil
 }

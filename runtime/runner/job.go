@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -117,7 +118,13 @@ func (j *Job) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return fmt.Errorf("decode job: %w", err)
 	}
-	spec, err := jobspec.ParseCanonical(v.Spec)
+	// Indented output (gpunet run --output json) is read back too; the
+	// canonical form has no insignificant whitespace.
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, v.Spec); err != nil {
+		return fmt.Errorf("decode job %s: spec: %w", v.ID, err)
+	}
+	spec, err := jobspec.ParseCanonical(compact.Bytes())
 	if err != nil {
 		return fmt.Errorf("decode job %s: %w", v.ID, err)
 	}
