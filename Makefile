@@ -61,6 +61,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	$(FUZZ) -fuzz='^FuzzVerifyOffer$$' ./node/offers/
 	$(FUZZ) -fuzz='^FuzzReadHeader$$' ./runtime/safetensors/
 	$(FUZZ) -fuzz='^FuzzHeaderText$$' ./runtime/safetensors/
+	$(FUZZ) -fuzz='^FuzzParseProgress$$' ./runtime/runner/
 
 image: ## build the gpunet container image locally (FROM scratch, static binary)
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/gpunet-static ./cmd/gpunet

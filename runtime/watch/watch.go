@@ -292,6 +292,6 @@ func (w *Watcher) check(ctx context.Context, c candidate) (Result, bool) {
 		Root:   cm.Root,
 		Chunks: cm.Chunks,
 	}
-	w.log.Info("checkpoint committed", "name", c.name, "size", cm.Size, "root", cm.Hex())
+	w.log.Debug("checkpoint committed", "name", c.name, "size", cm.Size, "root", cm.Hex())
 	return r, true
 }
