@@ -49,6 +49,8 @@ lint: ## gofmt, go vet and staticcheck
 
 bench: ## benchmarks, each with its baseline in the same run (see docs/benchmarks.md)
 	$(GO) test -run='^$$' -bench=. -benchmem ./stake/jobspec/ ./stake/keeper/ ./node/offers/ ./runtime/commit/
+	@# Needs a Docker engine (skips without one); a fixed count, as each start takes a container.
+	$(GO) test -run='^$$' -bench=StartToFirstLog -benchtime=20x ./runtime/docker/
 	@echo 'For the 2 GiB comparison with sha256sum and b3sum: bench/commit.sh'
 
 # -fuzzminimizetime keeps a short run fuzzing instead of minimising one input.

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
@@ -82,8 +83,11 @@ func TrainerBinary(t testing.TB, dir string) string {
 	return bin
 }
 
-// Cleanup removes every image this process built. Errors are printed, not
-// returned: it runs after the tests, from TestMain.
+// Cleanup removes the tags this process gave its images. Test processes
+// run in parallel, and the build cache hands identical builds the same image
+// ID, so an image is never removed by ID or by force: the engine deletes it
+// with its last tag, and keeps it while another process still uses it.
+// Errors are printed, not returned: it runs after the tests, from TestMain.
 func Cleanup() {
 	builtMu.Lock()
 	ids := built
@@ -97,10 +101,10 @@ func Cleanup() {
 		return
 	}
 	defer cli.Close()
-	for _, id := range ids {
+	for _, tag := range ids {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if _, err := cli.ImageRemove(ctx, id, image.RemoveOptions{Force: true, PruneChildren: true}); err != nil {
-			fmt.Fprintln(os.Stderr, "testimage: remove", id, err)
+		if _, err := cli.ImageRemove(ctx, tag, image.RemoveOptions{PruneChildren: true}); err != nil && !errdefs.IsConflict(err) {
+			fmt.Fprintln(os.Stderr, "testimage: untag", tag, err)
 		}
 		cancel()
 	}
@@ -153,7 +157,7 @@ func Build(ctx context.Context, cli client.APIClient, pkg, name string) (string,
 	if err := tw.Close(); err != nil {
 		return "", fmt.Errorf("tar close: %w", err)
 	}
-	tag := fmt.Sprintf("gpunet-test/%s:%d", name, time.Now().UnixNano())
+	tag := fmt.Sprintf("gpunet-test/%s:%d-%d", name, os.Getpid(), time.Now().UnixNano())
 	resp, err := cli.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
 	if err != nil {
 		return "", fmt.Errorf("image build: %w", err)
@@ -178,7 +182,7 @@ func Build(ctx context.Context, cli client.APIClient, pkg, name string) (string,
 		return "", fmt.Errorf("inspect image %s: %w", tag, err)
 	}
 	builtMu.Lock()
-	built = append(built, info.ID)
+	built = append(built, tag)
 	builtMu.Unlock()
 	return info.ID, nil
 }
