@@ -244,7 +244,7 @@ func TestCancelJob(t *testing.T) {
 
 	f.runFailCases(t, []failCase{
 		{"already cancelled", cancel("alice", id),
-			types.ErrJobNotCancellable, []string{"job_id:", fmt.Sprintf("job %d is cancelled", id), "only a pending job can be cancelled"}},
+			types.ErrJobNotCancellable, []string{"job_id:", fmt.Sprintf("job %d is cancelled", id), "only a pending, leased or running job can be cancelled"}},
 	})
 	f.nextBlock(blockTime)
 }

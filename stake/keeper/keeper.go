@@ -45,6 +45,12 @@ type Keeper struct {
 	JobsByClient collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	JobsByStatus collections.KeySet[collections.Pair[int32, uint64]]
 	NextJobID    collections.Sequence
+	// JobsByProvider holds the jobs leased to a provider now (LEASED, RUNNING).
+	JobsByProvider collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	// JobsByHeightDue and JobsByTimeDue (Unix nanoseconds) hold each job's
+	// next deadline, so the EndBlocker visits only the jobs that are due.
+	JobsByHeightDue collections.KeySet[collections.Pair[int64, uint64]]
+	JobsByTimeDue   collections.KeySet[collections.Pair[int64, uint64]]
 
 	// Validators is the fixed consensus set, kept so genesis export is whole.
 	Validators collections.Map[[]byte, types.Validator]
@@ -73,6 +79,9 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, ac addr
 		JobsByClient:       collections.NewKeySet(sb, types.JobsByClientKey, "jobs_by_client", collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
 		JobsByStatus:       collections.NewKeySet(sb, types.JobsByStatusKey, "jobs_by_status", collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
 		NextJobID:          collections.NewSequence(sb, types.NextJobIDKey, "next_job_id"),
+		JobsByProvider:     collections.NewKeySet(sb, types.JobsByProviderKey, "jobs_by_provider", collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
+		JobsByHeightDue:    collections.NewKeySet(sb, types.JobsByHeightDueKey, "jobs_by_height_due", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		JobsByTimeDue:      collections.NewKeySet(sb, types.JobsByTimeDueKey, "jobs_by_time_due", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 		Validators:         collections.NewMap(sb, types.ValidatorsKey, "validators", collections.BytesKey, codec.CollValue[types.Validator](cdc)),
 	}
 	schema, err := sb.Build()

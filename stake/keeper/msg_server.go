@@ -22,7 +22,8 @@ func (s msgServer) RegisterProvider(ctx context.Context, m *types.MsgRegisterPro
 	if err != nil {
 		return nil, err
 	}
-	info := ProviderInfo{PeerID: m.PeerId, Multiaddrs: m.Multiaddrs, GPUs: m.Gpus, Price: m.PricePerGpuHour}
+	info := ProviderInfo{PeerID: m.PeerId, Multiaddrs: m.Multiaddrs, GPUs: m.Gpus, Price: m.PricePerGpuHour,
+		CPUs: m.Cpus, MemoryMiB: m.MemoryMib, DiskMiB: m.DiskMib}
 	return &types.MsgRegisterProviderResponse{}, s.k.RegisterProvider(ctx, owner, info)
 }
 
@@ -31,7 +32,8 @@ func (s msgServer) UpdateProvider(ctx context.Context, m *types.MsgUpdateProvide
 	if err != nil {
 		return nil, err
 	}
-	info := ProviderInfo{PeerID: m.PeerId, Multiaddrs: m.Multiaddrs, GPUs: m.Gpus, Price: m.PricePerGpuHour}
+	info := ProviderInfo{PeerID: m.PeerId, Multiaddrs: m.Multiaddrs, GPUs: m.Gpus, Price: m.PricePerGpuHour,
+		CPUs: m.Cpus, MemoryMiB: m.MemoryMib, DiskMiB: m.DiskMib}
 	return &types.MsgUpdateProviderResponse{}, s.k.UpdateProvider(ctx, owner, info)
 }
 
@@ -94,4 +96,42 @@ func (s msgServer) UpdateParams(ctx context.Context, m *types.MsgUpdateParams) (
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, s.k.emit(ctx, &types.EventParamsUpdated{Params: m.Params})
+}
+
+func (s msgServer) AcceptLease(ctx context.Context, m *types.MsgAcceptLease) (*types.MsgAcceptLeaseResponse, error) {
+	provider, err := s.k.decodeAddress("provider", m.Provider)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgAcceptLeaseResponse{}, s.k.AcceptLease(ctx, provider, m.JobId)
+}
+
+func (s msgServer) ReportCheckpoints(ctx context.Context, m *types.MsgReportCheckpoints) (*types.MsgReportCheckpointsResponse, error) {
+	provider, err := s.k.decodeAddress("provider", m.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Checkpoints) == 0 || len(m.Checkpoints) > types.MaxReportsPerMsg {
+		return nil, errorsmod.Wrapf(types.ErrInvalidReport, "checkpoints: give 1 to %d reports", types.MaxReportsPerMsg)
+	}
+	return &types.MsgReportCheckpointsResponse{}, s.k.ReportCheckpoints(ctx, provider, m.JobId, m.Checkpoints)
+}
+
+func (s msgServer) CompleteJob(ctx context.Context, m *types.MsgCompleteJob) (*types.MsgCompleteJobResponse, error) {
+	provider, err := s.k.decodeAddress("provider", m.Provider)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCompleteJobResponse{}, s.k.CompleteJob(ctx, provider, m.JobId, m.Final)
+}
+
+func (s msgServer) FailJob(ctx context.Context, m *types.MsgFailJob) (*types.MsgFailJobResponse, error) {
+	provider, err := s.k.decodeAddress("provider", m.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if m.Reason == "" || len(m.Reason) > types.MaxReasonLen {
+		return nil, errorsmod.Wrapf(types.ErrInvalidReport, "reason: say why the job failed in 1 to %d bytes", types.MaxReasonLen)
+	}
+	return &types.MsgFailJobResponse{}, s.k.FailJob(ctx, provider, m.JobId, m.Reason)
 }

@@ -19,9 +19,16 @@ type ProviderInfo struct {
 	Multiaddrs []string
 	GPUs       []types.GPU
 	Price      sdk.Coin
+	// CPUs, MemoryMiB and DiskMiB are the capacity offered to jobs.
+	CPUs      uint64
+	MemoryMiB uint64
+	DiskMiB   uint64
 }
 
 func (info ProviderInfo) validate() error {
+	if err := types.ValidateCapacity(info.CPUs, info.MemoryMiB, info.DiskMiB); err != nil {
+		return err
+	}
 	return types.ValidateProviderFields(info.PeerID, info.Multiaddrs, info.GPUs, info.Price)
 }
 
@@ -47,6 +54,12 @@ func (k Keeper) RegisterProvider(ctx context.Context, owner sdk.AccAddress, info
 		Gpus:             info.GPUs,
 		PricePerGpuHour:  info.Price.Amount,
 		FreeGpus:         types.TotalGPUs(info.GPUs),
+		Cpus:             info.CPUs,
+		MemoryMib:        info.MemoryMiB,
+		DiskMib:          info.DiskMiB,
+		FreeCpus:         info.CPUs,
+		FreeMemoryMib:    info.MemoryMiB,
+		FreeDiskMib:      info.DiskMiB,
 		Status:           types.PROVIDER_STATUS_ACTIVE,
 		RegisteredHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
@@ -78,7 +91,17 @@ func (k Keeper) UpdateProvider(ctx context.Context, owner sdk.AccAddress, info P
 		}
 	}
 	p.PeerId, p.Multiaddrs, p.Gpus, p.PricePerGpuHour = info.PeerID, info.Multiaddrs, info.GPUs, info.Price.Amount
-	p.FreeGpus = types.TotalGPUs(info.GPUs)
+	p.Cpus, p.MemoryMib, p.DiskMib = info.CPUs, info.MemoryMiB, info.DiskMiB
+	// What the provider's current leases hold stays held: free is the new
+	// capacity less that, never below zero.
+	held, err := k.leasedResources(ctx, owner)
+	if err != nil {
+		return err
+	}
+	p.FreeGpus = satSub32(types.TotalGPUs(info.GPUs), held.Gpus)
+	p.FreeCpus = satSub(info.CPUs, held.Cpus)
+	p.FreeMemoryMib = satSub(info.MemoryMiB, held.MemoryMib)
+	p.FreeDiskMib = satSub(info.DiskMiB, held.DiskMib)
 	if err := k.Providers.Set(ctx, owner, p); err != nil {
 		return fmt.Errorf("store provider %s: %w", addr, err)
 	}
@@ -106,4 +129,41 @@ func (k Keeper) Provider(ctx context.Context, owner sdk.AccAddress) (types.Provi
 		return p, errorsmod.Wrapf(types.ErrProviderNotFound, "address: %s is not a registered provider", k.encodeAddress(owner))
 	}
 	return p, err
+}
+
+// leasedResources sums what owner's current leases hold.
+func (k Keeper) leasedResources(ctx context.Context, owner sdk.AccAddress) (types.Lease, error) {
+	var sum types.Lease
+	rng := collections.NewPrefixedPairRange[sdk.AccAddress, uint64](owner)
+	err := k.JobsByProvider.Walk(ctx, rng, func(key collections.Pair[sdk.AccAddress, uint64]) (bool, error) {
+		j, err := k.Jobs.Get(ctx, key.K2())
+		if err != nil {
+			return true, err
+		}
+		if j.Lease != nil {
+			sum.Gpus += j.Lease.Gpus
+			sum.Cpus += j.Lease.Cpus
+			sum.MemoryMib += j.Lease.MemoryMib
+			sum.DiskMib += j.Lease.DiskMib
+		}
+		return false, nil
+	})
+	if err != nil {
+		return sum, fmt.Errorf("sum leases of %s: %w", k.encodeAddress(owner), err)
+	}
+	return sum, nil
+}
+
+func satSub(a, b uint64) uint64 {
+	if b > a {
+		return 0
+	}
+	return a - b
+}
+
+func satSub32(a, b uint32) uint32 {
+	if b > a {
+		return 0
+	}
+	return a - b
 }

@@ -103,6 +103,16 @@ func (q Querier) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.
 		err  error
 	)
 	switch {
+	case req.Provider != "":
+		addr, derr := q.k.decodeAddress("provider", req.Provider)
+		if derr != nil {
+			return nil, grpcError(derr)
+		}
+		jobs, page, err = query.CollectionPaginate(ctx, q.k.JobsByProvider, req.Pagination,
+			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Job, error) {
+				return toJob(key.K2())
+			},
+			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))
 	case req.Client != "":
 		addr, derr := q.k.decodeAddress("client", req.Client)
 		if derr != nil {

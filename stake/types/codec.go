@@ -17,6 +17,10 @@ func RegisterInterfaces(ir codectypes.InterfaceRegistry) {
 		&MsgUnstake{},
 		&MsgCreateJob{},
 		&MsgCancelJob{},
+		&MsgAcceptLease{},
+		&MsgReportCheckpoints{},
+		&MsgCompleteJob{},
+		&MsgFailJob{},
 		&MsgUpdateParams{},
 	)
 	msgservice.RegisterMsgServiceDesc(ir, &_Msg_serviceDesc)
@@ -31,6 +35,10 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgUnstake{}, "gpunet/MsgUnstake")
 	legacy.RegisterAminoMsg(cdc, &MsgCreateJob{}, "gpunet/MsgCreateJob")
 	legacy.RegisterAminoMsg(cdc, &MsgCancelJob{}, "gpunet/MsgCancelJob")
+	legacy.RegisterAminoMsg(cdc, &MsgAcceptLease{}, "gpunet/MsgAcceptLease")
+	legacy.RegisterAminoMsg(cdc, &MsgReportCheckpoints{}, "gpunet/MsgReportCheckpoints")
+	legacy.RegisterAminoMsg(cdc, &MsgCompleteJob{}, "gpunet/MsgCompleteJob")
+	legacy.RegisterAminoMsg(cdc, &MsgFailJob{}, "gpunet/MsgFailJob")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "gpunet/MsgUpdateParams")
 	cdc.RegisterConcrete(&Params{}, "gpunet/x/stake/Params", nil)
 }

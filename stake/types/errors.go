@@ -23,3 +23,11 @@ var (
 	ErrInsufficientFunds = errorsmod.Register(ModuleName, 18, "insufficient funds")
 	ErrInvariantBroken   = errorsmod.Register(ModuleName, 19, "module invariant broken")
 )
+
+// Lease errors (issue 6).
+var (
+	ErrNotLeaseHolder  = errorsmod.Register(ModuleName, 20, "not the job's lease holder")
+	ErrWrongJobState   = errorsmod.Register(ModuleName, 21, "job is not in a state for this")
+	ErrInvalidReport   = errorsmod.Register(ModuleName, 22, "invalid checkpoint report")
+	ErrInvalidCapacity = errorsmod.Register(ModuleName, 23, "invalid provider capacity")
+)

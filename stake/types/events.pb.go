@@ -537,6 +537,499 @@ func (m *EventParamsUpdated) GetParams() Params {
 	return Params{}
 }
 
+// EventJobLeased: the scheduler placed a job on a provider.
+type EventJobLeased struct {
+	JobId          uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Provider       string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	AcceptDeadline int64  `protobuf:"varint,3,opt,name=accept_deadline,json=acceptDeadline,proto3" json:"accept_deadline,omitempty"`
+	StartStep      int64  `protobuf:"varint,4,opt,name=start_step,json=startStep,proto3" json:"start_step,omitempty"`
+}
+
+func (m *EventJobLeased) Reset()         { *m = EventJobLeased{} }
+func (m *EventJobLeased) String() string { return proto.CompactTextString(m) }
+func (*EventJobLeased) ProtoMessage()    {}
+func (*EventJobLeased) Descriptor() ([]byte, []int) {
+	return fileDescriptor_352a382f14476bf4, []int{9}
+}
+func (m *EventJobLeased) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventJobLeased) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventJobLeased.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventJobLeased) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventJobLeased.Merge(m, src)
+}
+func (m *EventJobLeased) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventJobLeased) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventJobLeased.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventJobLeased proto.InternalMessageInfo
+
+func (m *EventJobLeased) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventJobLeased) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventJobLeased) GetAcceptDeadline() int64 {
+	if m != nil {
+		return m.AcceptDeadline
+	}
+	return 0
+}
+
+func (m *EventJobLeased) GetStartStep() int64 {
+	if m != nil {
+		return m.StartStep
+	}
+	return 0
+}
+
+type EventLeaseAccepted struct {
+	JobId    uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+}
+
+func (m *EventLeaseAccepted) Reset()         { *m = EventLeaseAccepted{} }
+func (m *EventLeaseAccepted) String() string { return proto.CompactTextString(m) }
+func (*EventLeaseAccepted) ProtoMessage()    {}
+func (*EventLeaseAccepted) Descriptor() ([]byte, []int) {
+	return fileDescriptor_352a382f14476bf4, []int{10}
+}
+func (m *EventLeaseAccepted) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventLeaseAccepted) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventLeaseAccepted.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventLeaseAccepted) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventLeaseAccepted.Merge(m, src)
+}
+func (m *EventLeaseAccepted) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventLeaseAccepted) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventLeaseAccepted.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventLeaseAccepted proto.InternalMessageInfo
+
+func (m *EventLeaseAccepted) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventLeaseAccepted) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+// EventLeaseLost: a lease ended without the job ending; the job is PENDING again.
+type EventLeaseLost struct {
+	JobId      uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Provider   string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	Reason     string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	ResumeStep int64  `protobuf:"varint,4,opt,name=resume_step,json=resumeStep,proto3" json:"resume_step,omitempty"`
+}
+
+func (m *EventLeaseLost) Reset()         { *m = EventLeaseLost{} }
+func (m *EventLeaseLost) String() string { return proto.CompactTextString(m) }
+func (*EventLeaseLost) ProtoMessage()    {}
+func (*EventLeaseLost) Descriptor() ([]byte, []int) {
+	return fileDescriptor_352a382f14476bf4, []int{11}
+}
+func (m *EventLeaseLost) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventLeaseLost) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventLeaseLost.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventLeaseLost) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventLeaseLost.Merge(m, src)
+}
+func (m *EventLeaseLost) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventLeaseLost) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventLeaseLost.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventLeaseLost proto.InternalMessageInfo
+
+func (m *EventLeaseLost) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventLeaseLost) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventLeaseLost) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+func (m *EventLeaseLost) GetResumeStep() int64 {
+	if m != nil {
+		return m.ResumeStep
+	}
+	return 0
+}
+
+type EventProviderJailed struct {
+	Address     string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	JailedUntil int64  `protobuf:"varint,2,opt,name=jailed_until,json=jailedUntil,proto3" json:"jailed_until,omitempty"`
+	Reason      string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+}
+
+func (m *EventProviderJailed) Reset()         { *m = EventProviderJailed{} }
+func (m *EventProviderJailed) String() string { return proto.CompactTextString(m) }
+func (*EventProviderJailed) ProtoMessage()    {}
+func (*EventProviderJailed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_352a382f14476bf4, []int{12}
+}
+func (m *EventProviderJailed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventProviderJailed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventProviderJailed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventProviderJailed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventProviderJailed.Merge(m, src)
+}
+func (m *EventProviderJailed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventProviderJailed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventProviderJailed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventProviderJailed proto.InternalMessageInfo
+
+func (m *EventProviderJailed) GetAddress() string {
+	if m != nil {
+		return m.Address
+	}
+	return ""
+}
+
+func (m *EventProviderJailed) GetJailedUntil() int64 {
+	if m != nil {
+		return m.JailedUntil
+	}
+	return 0
+}
+
+func (m *EventProviderJailed) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+type EventCheckpointsReported struct {
+	JobId    uint64  `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Provider string  `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	Steps    []int64 `protobuf:"varint,3,rep,packed,name=steps,proto3" json:"steps,omitempty"`
+}
+
+func (m *EventCheckpointsReported) Reset()         { *m = EventCheckpointsReported{} }
+func (m *EventCheckpointsReported) String() string { return proto.CompactTextString(m) }
+func (*EventCheckpointsReported) ProtoMessage()    {}
+func (*EventCheckpointsReported) Descriptor() ([]byte, []int) {
+	return fileDescriptor_352a382f14476bf4, []int{13}
+}
+func (m *EventCheckpointsReported) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventCheckpointsReported) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventCheckpointsReported.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventCheckpointsReported) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventCheckpointsReported.Merge(m, src)
+}
+func (m *EventCheckpointsReported) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventCheckpointsReported) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventCheckpointsReported.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventCheckpointsReported proto.InternalMessageInfo
+
+func (m *EventCheckpointsReported) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventCheckpointsReported) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventCheckpointsReported) GetSteps() []int64 {
+	if m != nil {
+		return m.Steps
+	}
+	return nil
+}
+
+type EventJobCompleted struct {
+	JobId      uint64    `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Provider   string    `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	FinalStep  int64     `protobuf:"varint,3,opt,name=final_step,json=finalStep,proto3" json:"final_step,omitempty"`
+	SettleTime time.Time `protobuf:"bytes,4,opt,name=settle_time,json=settleTime,proto3,stdtime" json:"settle_time"`
+}
+
+func (m *EventJobCompleted) Reset()         { *m = EventJobCompleted{} }
+func (m *EventJobCompleted) String() string { return proto.CompactTextString(m) }
+func (*EventJobCompleted) ProtoMessage()    {}
+func (*EventJobCompleted) Descriptor() ([]byte, []int) {
+	return fileDescriptor_352a382f14476bf4, []int{14}
+}
+func (m *EventJobCompleted) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventJobCompleted) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventJobCompleted.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventJobCompleted) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventJobCompleted.Merge(m, src)
+}
+func (m *EventJobCompleted) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventJobCompleted) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventJobCompleted.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventJobCompleted proto.InternalMessageInfo
+
+func (m *EventJobCompleted) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventJobCompleted) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventJobCompleted) GetFinalStep() int64 {
+	if m != nil {
+		return m.FinalStep
+	}
+	return 0
+}
+
+func (m *EventJobCompleted) GetSettleTime() time.Time {
+	if m != nil {
+		return m.SettleTime
+	}
+	return time.Time{}
+}
+
+type EventJobFailed struct {
+	JobId  uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+}
+
+func (m *EventJobFailed) Reset()         { *m = EventJobFailed{} }
+func (m *EventJobFailed) String() string { return proto.CompactTextString(m) }
+func (*EventJobFailed) ProtoMessage()    {}
+func (*EventJobFailed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_352a382f14476bf4, []int{15}
+}
+func (m *EventJobFailed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventJobFailed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventJobFailed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventJobFailed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventJobFailed.Merge(m, src)
+}
+func (m *EventJobFailed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventJobFailed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventJobFailed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventJobFailed proto.InternalMessageInfo
+
+func (m *EventJobFailed) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventJobFailed) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+// EventJobSettled: the job ended and its escrow was paid out.
+type EventJobSettled struct {
+	JobId    uint64                `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Status   JobStatus             `protobuf:"varint,2,opt,name=status,proto3,enum=gpunet.stake.v1.JobStatus" json:"status,omitempty"`
+	Provider string                `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	Paid     cosmossdk_io_math.Int `protobuf:"bytes,4,opt,name=paid,proto3,customtype=cosmossdk.io/math.Int" json:"paid"`
+	Refunded cosmossdk_io_math.Int `protobuf:"bytes,5,opt,name=refunded,proto3,customtype=cosmossdk.io/math.Int" json:"refunded"`
+}
+
+func (m *EventJobSettled) Reset()         { *m = EventJobSettled{} }
+func (m *EventJobSettled) String() string { return proto.CompactTextString(m) }
+func (*EventJobSettled) ProtoMessage()    {}
+func (*EventJobSettled) Descriptor() ([]byte, []int) {
+	return fileDescriptor_352a382f14476bf4, []int{16}
+}
+func (m *EventJobSettled) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventJobSettled) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventJobSettled.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventJobSettled) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventJobSettled.Merge(m, src)
+}
+func (m *EventJobSettled) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventJobSettled) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventJobSettled.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventJobSettled proto.InternalMessageInfo
+
+func (m *EventJobSettled) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventJobSettled) GetStatus() JobStatus {
+	if m != nil {
+		return m.Status
+	}
+	return JOB_STATUS_UNSPECIFIED
+}
+
+func (m *EventJobSettled) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
 func init() {
 	proto.RegisterType((*EventProviderRegistered)(nil), "gpunet.stake.v1.EventProviderRegistered")
 	proto.RegisterType((*EventProviderUpdated)(nil), "gpunet.stake.v1.EventProviderUpdated")
@@ -547,54 +1040,80 @@ func init() {
 	proto.RegisterType((*EventJobCreated)(nil), "gpunet.stake.v1.EventJobCreated")
 	proto.RegisterType((*EventJobCancelled)(nil), "gpunet.stake.v1.EventJobCancelled")
 	proto.RegisterType((*EventParamsUpdated)(nil), "gpunet.stake.v1.EventParamsUpdated")
+	proto.RegisterType((*EventJobLeased)(nil), "gpunet.stake.v1.EventJobLeased")
+	proto.RegisterType((*EventLeaseAccepted)(nil), "gpunet.stake.v1.EventLeaseAccepted")
+	proto.RegisterType((*EventLeaseLost)(nil), "gpunet.stake.v1.EventLeaseLost")
+	proto.RegisterType((*EventProviderJailed)(nil), "gpunet.stake.v1.EventProviderJailed")
+	proto.RegisterType((*EventCheckpointsReported)(nil), "gpunet.stake.v1.EventCheckpointsReported")
+	proto.RegisterType((*EventJobCompleted)(nil), "gpunet.stake.v1.EventJobCompleted")
+	proto.RegisterType((*EventJobFailed)(nil), "gpunet.stake.v1.EventJobFailed")
+	proto.RegisterType((*EventJobSettled)(nil), "gpunet.stake.v1.EventJobSettled")
 }
 
 func init() { proto.RegisterFile("gpunet/stake/v1/events.proto", fileDescriptor_352a382f14476bf4) }
 
 var fileDescriptor_352a382f14476bf4 = []byte{
-	// 661 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xd4, 0x55, 0x41, 0x4f, 0xd4, 0x4e,
-	0x14, 0xdf, 0x2e, 0x4b, 0xe1, 0x3f, 0xfb, 0x17, 0xa4, 0x61, 0xa5, 0xa0, 0xee, 0x92, 0xc6, 0x03,
-	0xc6, 0xd8, 0xca, 0x1a, 0x0e, 0x5e, 0x48, 0x5c, 0x35, 0x71, 0x35, 0x24, 0xa6, 0xc8, 0xc5, 0xcb,
-	0x66, 0xda, 0xbe, 0xed, 0x16, 0xda, 0x99, 0x66, 0x66, 0xba, 0x86, 0x6f, 0x81, 0x27, 0xbe, 0x88,
-	0x07, 0x3f, 0x02, 0x47, 0xe2, 0xc9, 0x70, 0x40, 0x03, 0x5f, 0xc4, 0xcc, 0x4c, 0x17, 0x02, 0x1e,
-	0xdc, 0x35, 0x78, 0xf0, 0xd6, 0xd7, 0xf7, 0xfb, 0xcd, 0x7b, 0xf3, 0x7b, 0xbf, 0x99, 0x41, 0xf7,
-	0xe2, 0xbc, 0x20, 0x20, 0x3c, 0x2e, 0xf0, 0x1e, 0x78, 0xc3, 0x75, 0x0f, 0x86, 0x40, 0x04, 0x77,
-	0x73, 0x46, 0x05, 0xb5, 0xe6, 0x75, 0xd6, 0x55, 0x59, 0x77, 0xb8, 0xbe, 0xb2, 0x18, 0xd3, 0x98,
-	0xaa, 0x9c, 0x27, 0xbf, 0x34, 0x6c, 0x65, 0x39, 0xa4, 0x3c, 0xa3, 0xbc, 0xa7, 0x13, 0x3a, 0x28,
-	0x53, 0xad, 0x98, 0xd2, 0x38, 0x05, 0x4f, 0x45, 0x41, 0xd1, 0xf7, 0x44, 0x92, 0x01, 0x17, 0x38,
-	0xcb, 0x4b, 0xc0, 0xdd, 0xeb, 0x0d, 0x88, 0xfd, 0x1c, 0x4a, 0xb6, 0xd3, 0x47, 0x4b, 0xaf, 0x64,
-	0x3f, 0xef, 0x18, 0x1d, 0x26, 0x11, 0x30, 0x1f, 0xe2, 0x84, 0x0b, 0x60, 0x10, 0x59, 0x6d, 0x34,
-	0x83, 0xa3, 0x88, 0x01, 0xe7, 0xb6, 0xb1, 0x6a, 0xac, 0xfd, 0xd7, 0xb1, 0xbf, 0x7e, 0x7e, 0xbc,
-	0x58, 0xd6, 0x7e, 0xae, 0x33, 0xdb, 0x82, 0x25, 0x24, 0xf6, 0x47, 0x40, 0x6b, 0x09, 0xcd, 0xe4,
-	0x00, 0xac, 0x97, 0x44, 0x76, 0x55, 0x72, 0x7c, 0x53, 0x86, 0xdd, 0xc8, 0x09, 0xd1, 0xe2, 0x95,
-	0x3a, 0x3b, 0x79, 0x84, 0xc5, 0x4d, 0x17, 0x39, 0x31, 0x50, 0x5d, 0x55, 0xd9, 0x96, 0x5b, 0xfd,
-	0xb3, 0xc5, 0x1f, 0xa2, 0x1a, 0xa3, 0x29, 0xa8, 0x95, 0xe7, 0xda, 0x0d, 0xf7, 0xda, 0x7c, 0x5c,
-	0x9f, 0xa6, 0xe0, 0x2b, 0x88, 0xb5, 0x81, 0x4c, 0x9c, 0xd1, 0x82, 0x08, 0x7b, 0x4a, 0xad, 0x7e,
-	0xff, 0xe8, 0xb4, 0x55, 0x39, 0x39, 0x6d, 0x35, 0x74, 0x05, 0x1e, 0xed, 0xb9, 0x09, 0xf5, 0x32,
-	0x2c, 0x06, 0x6e, 0x97, 0x08, 0xbf, 0x04, 0x4b, 0x5a, 0x40, 0x49, 0x04, 0x91, 0x5d, 0x1b, 0x8b,
-	0xa6, 0xc1, 0xce, 0x61, 0x15, 0x35, 0xd4, 0xe6, 0x76, 0x88, 0xfc, 0x93, 0x90, 0x78, 0x5b, 0x60,
-	0x26, 0x35, 0x5c, 0x46, 0xb3, 0x40, 0x04, 0xdb, 0x97, 0x82, 0xc8, 0x7d, 0xd6, 0xfc, 0x19, 0x15,
-	0x77, 0xaf, 0x28, 0x50, 0x9d, 0x54, 0x81, 0xa9, 0x49, 0x14, 0xa8, 0x4d, 0xa2, 0xc0, 0x16, 0x9a,
-	0x0f, 0x69, 0x96, 0xa7, 0x20, 0x12, 0x4a, 0x7a, 0xd2, 0xaf, 0xf6, 0xf4, 0xaa, 0xb1, 0x56, 0x6f,
-	0xaf, 0xb8, 0xda, 0xcc, 0xee, 0xc8, 0xcc, 0xee, 0xfb, 0x91, 0x99, 0x3b, 0xb3, 0x72, 0xed, 0x83,
-	0xef, 0x2d, 0xc3, 0x9f, 0xbb, 0x24, 0xcb, 0xb4, 0x73, 0x64, 0x5c, 0x57, 0x66, 0x0b, 0x8b, 0x82,
-	0xfd, 0x83, 0xca, 0x38, 0x5f, 0xaa, 0xe8, 0x7f, 0xed, 0xe0, 0x14, 0xf3, 0xc1, 0xdf, 0xb7, 0xf0,
-	0x26, 0xaa, 0xf7, 0x19, 0xcd, 0x7a, 0xa5, 0x21, 0xc7, 0xf2, 0x31, 0x92, 0x8c, 0x8e, 0x22, 0x58,
-	0x2f, 0xd1, 0x9c, 0xe2, 0x17, 0x23, 0xe5, 0xc7, 0xdb, 0xee, 0x2d, 0x49, 0xba, 0x98, 0x96, 0xf5,
-	0x08, 0x2d, 0x24, 0xa4, 0xcf, 0x70, 0xa8, 0xfc, 0x30, 0x80, 0x24, 0x1e, 0x08, 0xe5, 0x88, 0x29,
-	0xff, 0xf6, 0x65, 0xe2, 0xb5, 0xfa, 0x6f, 0xdd, 0x41, 0x26, 0x03, 0xcc, 0x29, 0xb1, 0x4d, 0x7d,
-	0xf8, 0x75, 0xe4, 0x7c, 0x32, 0xd0, 0xbc, 0x92, 0xee, 0x0d, 0x0d, 0x5e, 0x30, 0x50, 0xb7, 0x4b,
-	0x03, 0x99, 0xbb, 0x34, 0xb8, 0x9c, 0xfe, 0xf4, 0x2e, 0x0d, 0xba, 0x91, 0xf5, 0x04, 0x99, 0x61,
-	0x9a, 0x00, 0x11, 0xbf, 0x1d, 0x7d, 0x89, 0x93, 0xe3, 0x04, 0x1e, 0x32, 0xfa, 0x71, 0xcc, 0xa3,
-	0xae, 0xc1, 0xce, 0xa1, 0x81, 0x16, 0x2e, 0x7a, 0xc2, 0x24, 0x84, 0x34, 0xbd, 0xc9, 0xae, 0x9e,
-	0xa1, 0x59, 0x06, 0xfd, 0x62, 0xfc, 0xd1, 0x5d, 0xc0, 0x9d, 0xb7, 0xc8, 0xd2, 0xf7, 0x31, 0x66,
-	0x38, 0xe3, 0xa3, 0xdb, 0x78, 0x03, 0x99, 0xb9, 0xfa, 0xa1, 0x3a, 0xab, 0xb7, 0x97, 0x7e, 0xf1,
-	0x8e, 0xc6, 0x77, 0x6a, 0xb2, 0x8e, 0x5f, 0x82, 0x3b, 0x9b, 0x47, 0x67, 0x4d, 0xe3, 0xf8, 0xac,
-	0x69, 0xfc, 0x38, 0x6b, 0x1a, 0x07, 0xe7, 0xcd, 0xca, 0xf1, 0x79, 0xb3, 0xf2, 0xed, 0xbc, 0x59,
-	0xf9, 0xf0, 0x20, 0x4e, 0xc4, 0xa0, 0x08, 0xdc, 0x90, 0x66, 0x5e, 0xf9, 0x0c, 0x5d, 0x79, 0x8d,
-	0xd4, 0x53, 0x14, 0x98, 0xea, 0xb8, 0x3f, 0xfd, 0x19, 0x00, 0x00, 0xff, 0xff, 0x6f, 0xd4, 0xdb,
-	0x7b, 0x2b, 0x07, 0x00, 0x00,
+	// 953 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xd4, 0x56, 0x41, 0x6f, 0x1b, 0x45,
+	0x14, 0xce, 0x7a, 0x1d, 0x37, 0x79, 0x2e, 0x0e, 0x5d, 0x12, 0xb2, 0x0d, 0xc4, 0x0e, 0x2b, 0x24,
+	0x82, 0x10, 0x6b, 0x62, 0xe8, 0x81, 0x4b, 0x51, 0xdd, 0x16, 0x91, 0xd2, 0x4a, 0x68, 0x4d, 0x2e,
+	0x5c, 0xac, 0xf1, 0xee, 0xf3, 0x7a, 0x93, 0xdd, 0x99, 0xd5, 0xcc, 0x6c, 0x50, 0x0f, 0x48, 0x1c,
+	0xf8, 0x01, 0xe5, 0x42, 0x7f, 0x01, 0xff, 0x80, 0x03, 0xbf, 0x00, 0xe5, 0x58, 0x71, 0x42, 0x3d,
+	0x14, 0x94, 0xfc, 0x11, 0x34, 0x33, 0xeb, 0x38, 0x4e, 0x15, 0xd5, 0xae, 0xcc, 0x81, 0xdb, 0xce,
+	0x9b, 0xef, 0xcd, 0x7b, 0xef, 0x7b, 0xdf, 0xbc, 0x59, 0x78, 0x37, 0xce, 0x0b, 0x8a, 0xb2, 0x2d,
+	0x24, 0x39, 0xc2, 0xf6, 0xf1, 0x5e, 0x1b, 0x8f, 0x91, 0x4a, 0xe1, 0xe7, 0x9c, 0x49, 0xe6, 0xac,
+	0x99, 0x5d, 0x5f, 0xef, 0xfa, 0xc7, 0x7b, 0x5b, 0xeb, 0x31, 0x8b, 0x99, 0xde, 0x6b, 0xab, 0x2f,
+	0x03, 0xdb, 0xba, 0x19, 0x32, 0x91, 0x31, 0xd1, 0x37, 0x1b, 0x66, 0x51, 0x6e, 0xb5, 0x62, 0xc6,
+	0xe2, 0x14, 0xdb, 0x7a, 0x35, 0x28, 0x86, 0x6d, 0x99, 0x64, 0x28, 0x24, 0xc9, 0xf2, 0x12, 0xf0,
+	0xce, 0xe5, 0x04, 0xe4, 0xe3, 0x1c, 0x4b, 0x6f, 0x6f, 0x08, 0x9b, 0xf7, 0x55, 0x3e, 0xdf, 0x70,
+	0x76, 0x9c, 0x44, 0xc8, 0x03, 0x8c, 0x13, 0x21, 0x91, 0x63, 0xe4, 0x74, 0xe0, 0x1a, 0x89, 0x22,
+	0x8e, 0x42, 0xb8, 0xd6, 0x8e, 0xb5, 0xbb, 0xda, 0x75, 0xff, 0xfc, 0xed, 0xe3, 0xf5, 0x32, 0xf6,
+	0x1d, 0xb3, 0xd3, 0x93, 0x3c, 0xa1, 0x71, 0x30, 0x06, 0x3a, 0x9b, 0x70, 0x2d, 0x47, 0xe4, 0xfd,
+	0x24, 0x72, 0x2b, 0xca, 0x27, 0xa8, 0xa9, 0xe5, 0x7e, 0xe4, 0x85, 0xb0, 0x3e, 0x15, 0xe7, 0x20,
+	0x8f, 0x88, 0x5c, 0x74, 0x90, 0xe7, 0x16, 0xd4, 0x75, 0x94, 0x9e, 0x2a, 0xf5, 0xf5, 0x0e, 0xff,
+	0x10, 0xaa, 0x9c, 0xa5, 0xa8, 0x4f, 0x6e, 0x74, 0x36, 0xfc, 0x4b, 0xfd, 0xf1, 0x03, 0x96, 0x62,
+	0xa0, 0x21, 0xce, 0x2d, 0xa8, 0x91, 0x8c, 0x15, 0x54, 0xba, 0xb6, 0x3e, 0x7d, 0xfb, 0xe4, 0x45,
+	0x6b, 0xe9, 0xf9, 0x8b, 0xd6, 0x86, 0x89, 0x20, 0xa2, 0x23, 0x3f, 0x61, 0xed, 0x8c, 0xc8, 0x91,
+	0xbf, 0x4f, 0x65, 0x50, 0x82, 0x95, 0xdb, 0x80, 0xd1, 0x08, 0x23, 0xb7, 0x3a, 0x93, 0x9b, 0x01,
+	0x7b, 0x4f, 0x2b, 0xb0, 0xa1, 0x8b, 0x3b, 0xa0, 0xca, 0x92, 0xd0, 0xb8, 0x27, 0x09, 0x57, 0x1c,
+	0xde, 0x84, 0x15, 0xa4, 0x92, 0x3f, 0x56, 0x84, 0xa8, 0x3a, 0xab, 0xc1, 0x35, 0xbd, 0xde, 0x9f,
+	0x62, 0xa0, 0x32, 0x2f, 0x03, 0xf6, 0x3c, 0x0c, 0x54, 0xe7, 0x61, 0xe0, 0x11, 0xac, 0x85, 0x2c,
+	0xcb, 0x53, 0x94, 0x09, 0xa3, 0x7d, 0xa5, 0x57, 0x77, 0x79, 0xc7, 0xda, 0xad, 0x77, 0xb6, 0x7c,
+	0x23, 0x66, 0x7f, 0x2c, 0x66, 0xff, 0xdb, 0xb1, 0x98, 0xbb, 0x2b, 0xea, 0xec, 0x27, 0x7f, 0xb7,
+	0xac, 0xa0, 0x31, 0x71, 0x56, 0xdb, 0xde, 0x89, 0x75, 0x99, 0x99, 0x47, 0x44, 0x16, 0xfc, 0x7f,
+	0xc8, 0x8c, 0xf7, 0x7b, 0x05, 0xae, 0x1b, 0x05, 0xa7, 0x44, 0x8c, 0xfe, 0x7b, 0x09, 0xdf, 0x86,
+	0xfa, 0x90, 0xb3, 0xac, 0x5f, 0x0a, 0x72, 0x26, 0x1d, 0x83, 0xf2, 0xe8, 0x6a, 0x07, 0xe7, 0x1e,
+	0x34, 0xb4, 0x7f, 0x31, 0x66, 0x7e, 0xb6, 0x72, 0xdf, 0x50, 0x4e, 0xe7, 0xdd, 0x72, 0x3e, 0x82,
+	0x1b, 0x09, 0x1d, 0x72, 0x12, 0x6a, 0x3d, 0x8c, 0x30, 0x89, 0x47, 0x52, 0x2b, 0xc2, 0x0e, 0xde,
+	0x9c, 0x6c, 0x7c, 0xa5, 0xed, 0xce, 0xdb, 0x50, 0xe3, 0x48, 0x04, 0xa3, 0x6e, 0xcd, 0x5c, 0x7e,
+	0xb3, 0xf2, 0x7e, 0xb6, 0x60, 0x4d, 0x53, 0xf7, 0x80, 0x0d, 0xee, 0x72, 0xd4, 0xd3, 0x65, 0x03,
+	0x6a, 0x87, 0x6c, 0x30, 0xe9, 0xfe, 0xf2, 0x21, 0x1b, 0xec, 0x47, 0xce, 0x27, 0x50, 0x0b, 0xd3,
+	0x04, 0xa9, 0x7c, 0x65, 0xeb, 0x4b, 0x9c, 0x6a, 0x27, 0x8a, 0x90, 0xb3, 0xef, 0x67, 0xbc, 0xea,
+	0x06, 0xec, 0x3d, 0xb5, 0xe0, 0xc6, 0x79, 0x4e, 0x84, 0x86, 0x98, 0xa6, 0x8b, 0xcc, 0xea, 0x73,
+	0x58, 0xe1, 0x38, 0x2c, 0x66, 0x6f, 0xdd, 0x39, 0xdc, 0xfb, 0x1a, 0x1c, 0x33, 0x8f, 0x09, 0x27,
+	0x99, 0x18, 0x4f, 0xe3, 0x5b, 0x50, 0xcb, 0xb5, 0x41, 0x67, 0x56, 0xef, 0x6c, 0xbe, 0xa4, 0x1d,
+	0x83, 0xef, 0x56, 0x55, 0x9c, 0xa0, 0x04, 0x7b, 0xbf, 0x5a, 0xd0, 0x18, 0x97, 0xf9, 0x10, 0x89,
+	0xb8, 0xba, 0xc6, 0xcf, 0x60, 0x25, 0x2f, 0x5f, 0x80, 0x57, 0x56, 0x79, 0x8e, 0x74, 0x3e, 0x80,
+	0x35, 0x12, 0x86, 0x98, 0xcb, 0x7e, 0x84, 0x24, 0x4a, 0x13, 0x6a, 0xae, 0xa0, 0x1d, 0x34, 0x8c,
+	0xf9, 0x5e, 0x69, 0x75, 0xb6, 0x01, 0x84, 0x1a, 0x8a, 0x7d, 0x21, 0x31, 0xd7, 0x52, 0xb4, 0x83,
+	0x55, 0x6d, 0xe9, 0x49, 0xcc, 0x3d, 0x52, 0x16, 0xad, 0x73, 0xbc, 0xa3, 0x5d, 0x17, 0x9c, 0xaa,
+	0xf7, 0xcb, 0x98, 0x0a, 0x1d, 0xe3, 0x21, 0x13, 0x72, 0xb1, 0x54, 0x4c, 0xd4, 0x6f, 0x5f, 0x54,
+	0xbf, 0xd3, 0x82, 0x3a, 0x47, 0x51, 0x64, 0x78, 0xb1, 0x74, 0x30, 0x26, 0x5d, 0xfb, 0x4f, 0x16,
+	0xbc, 0x35, 0xf5, 0x02, 0x3f, 0x20, 0x49, 0xfa, 0x9a, 0x03, 0xe6, 0x3d, 0xb8, 0x7e, 0xa8, 0xbd,
+	0xfb, 0x05, 0x95, 0x49, 0xaa, 0xd3, 0xb7, 0x83, 0xba, 0xb1, 0x1d, 0x28, 0xd3, 0x55, 0x79, 0x7a,
+	0x3f, 0x80, 0xab, 0xb3, 0xb8, 0x3b, 0xc2, 0xf0, 0x28, 0x67, 0x09, 0x95, 0x22, 0xc0, 0x9c, 0xf1,
+	0x45, 0x37, 0xc2, 0x59, 0x87, 0x65, 0xc5, 0x84, 0x70, 0xed, 0x1d, 0x7b, 0xd7, 0x0e, 0xcc, 0xc2,
+	0xfb, 0xe3, 0xe2, 0x85, 0x34, 0xaf, 0xc8, 0xa2, 0x03, 0x6f, 0x03, 0x0c, 0x13, 0x4a, 0x52, 0xd3,
+	0x08, 0xa3, 0xd3, 0x55, 0x6d, 0x51, 0x7d, 0x70, 0xee, 0x43, 0x5d, 0xa0, 0x94, 0x29, 0x9a, 0x77,
+	0xaf, 0x3a, 0xc7, 0xbb, 0x07, 0xc6, 0x51, 0xbf, 0x79, 0x5f, 0x4c, 0x6e, 0xdc, 0x97, 0xa6, 0x91,
+	0x57, 0x14, 0x31, 0x69, 0x44, 0x65, 0xaa, 0x11, 0x3f, 0x56, 0x26, 0xe3, 0xb2, 0xa7, 0xcf, 0xbd,
+	0xf2, 0x88, 0x0e, 0xd4, 0x84, 0x24, 0xb2, 0x10, 0xe5, 0x8b, 0xb2, 0xf5, 0xd2, 0x54, 0x50, 0x67,
+	0x68, 0x44, 0x50, 0x22, 0xa7, 0xb8, 0xb3, 0x67, 0xe6, 0x6e, 0x0f, 0xaa, 0x39, 0x49, 0x66, 0xfc,
+	0x31, 0xd2, 0xd0, 0xa9, 0x19, 0xb8, 0x3c, 0xd7, 0x0c, 0xec, 0xde, 0x3e, 0x39, 0x6d, 0x5a, 0xcf,
+	0x4e, 0x9b, 0xd6, 0x3f, 0xa7, 0x4d, 0xeb, 0xc9, 0x59, 0x73, 0xe9, 0xd9, 0x59, 0x73, 0xe9, 0xaf,
+	0xb3, 0xe6, 0xd2, 0x77, 0xef, 0xc7, 0x89, 0x1c, 0x15, 0x03, 0x3f, 0x64, 0x59, 0xbb, 0xfc, 0x7b,
+	0x9e, 0xfa, 0x89, 0xd6, 0x7f, 0xd0, 0x83, 0x9a, 0xee, 0xd6, 0xa7, 0xff, 0x06, 0x00, 0x00, 0xff,
+	0xff, 0x2d, 0x2a, 0x84, 0x7e, 0xe2, 0x0b, 0x00, 0x00,
 }
 
 func (m *EventProviderRegistered) Marshal() (dAtA []byte, err error) {
@@ -1024,6 +1543,372 @@ func (m *EventParamsUpdated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *EventJobLeased) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventJobLeased) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventJobLeased) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.StartStep != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.StartStep))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.AcceptDeadline != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.AcceptDeadline))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventLeaseAccepted) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventLeaseAccepted) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventLeaseAccepted) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventLeaseLost) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventLeaseLost) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventLeaseLost) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.ResumeStep != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.ResumeStep))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventProviderJailed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventProviderJailed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventProviderJailed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.JailedUntil != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JailedUntil))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Address) > 0 {
+		i -= len(m.Address)
+		copy(dAtA[i:], m.Address)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Address)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventCheckpointsReported) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventCheckpointsReported) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventCheckpointsReported) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Steps) > 0 {
+		dAtA4 := make([]byte, len(m.Steps)*10)
+		var j3 int
+		for _, num1 := range m.Steps {
+			num := uint64(num1)
+			for num >= 1<<7 {
+				dAtA4[j3] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j3++
+			}
+			dAtA4[j3] = uint8(num)
+			j3++
+		}
+		i -= j3
+		copy(dAtA[i:], dAtA4[:j3])
+		i = encodeVarintEvents(dAtA, i, uint64(j3))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventJobCompleted) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventJobCompleted) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventJobCompleted) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	n5, err5 := github_com_cosmos_gogoproto_types.StdTimeMarshalTo(m.SettleTime, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdTime(m.SettleTime):])
+	if err5 != nil {
+		return 0, err5
+	}
+	i -= n5
+	i = encodeVarintEvents(dAtA, i, uint64(n5))
+	i--
+	dAtA[i] = 0x22
+	if m.FinalStep != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.FinalStep))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventJobFailed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventJobFailed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventJobFailed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventJobSettled) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventJobSettled) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventJobSettled) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size := m.Refunded.Size()
+		i -= size
+		if _, err := m.Refunded.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	{
+		size := m.Paid.Size()
+		i -= size
+		if _, err := m.Paid.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x22
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Status != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintEvents(dAtA []byte, offset int, v uint64) int {
 	offset -= sovEvents(v)
 	base := offset
@@ -1203,6 +2088,170 @@ func (m *EventParamsUpdated) Size() (n int) {
 	var l int
 	_ = l
 	l = m.Params.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventJobLeased) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.AcceptDeadline != 0 {
+		n += 1 + sovEvents(uint64(m.AcceptDeadline))
+	}
+	if m.StartStep != 0 {
+		n += 1 + sovEvents(uint64(m.StartStep))
+	}
+	return n
+}
+
+func (m *EventLeaseAccepted) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventLeaseLost) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.ResumeStep != 0 {
+		n += 1 + sovEvents(uint64(m.ResumeStep))
+	}
+	return n
+}
+
+func (m *EventProviderJailed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Address)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.JailedUntil != 0 {
+		n += 1 + sovEvents(uint64(m.JailedUntil))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventCheckpointsReported) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if len(m.Steps) > 0 {
+		l = 0
+		for _, e := range m.Steps {
+			l += sovEvents(uint64(e))
+		}
+		n += 1 + sovEvents(uint64(l)) + l
+	}
+	return n
+}
+
+func (m *EventJobCompleted) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.FinalStep != 0 {
+		n += 1 + sovEvents(uint64(m.FinalStep))
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdTime(m.SettleTime)
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventJobFailed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventJobSettled) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	if m.Status != 0 {
+		n += 1 + sovEvents(uint64(m.Status))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = m.Paid.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = m.Refunded.Size()
 	n += 1 + l + sovEvents(uint64(l))
 	return n
 }
@@ -2500,6 +3549,1150 @@ func (m *EventParamsUpdated) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if err := m.Params.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventJobLeased) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventJobLeased: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventJobLeased: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AcceptDeadline", wireType)
+			}
+			m.AcceptDeadline = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.AcceptDeadline |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StartStep", wireType)
+			}
+			m.StartStep = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.StartStep |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventLeaseAccepted) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventLeaseAccepted: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventLeaseAccepted: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventLeaseLost) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventLeaseLost: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventLeaseLost: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ResumeStep", wireType)
+			}
+			m.ResumeStep = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ResumeStep |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventProviderJailed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventProviderJailed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventProviderJailed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Address", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Address = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JailedUntil", wireType)
+			}
+			m.JailedUntil = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JailedUntil |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventCheckpointsReported) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventCheckpointsReported: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventCheckpointsReported: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType == 0 {
+				var v int64
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowEvents
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= int64(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Steps = append(m.Steps, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowEvents
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthEvents
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthEvents
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Steps) == 0 {
+					m.Steps = make([]int64, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v int64
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowEvents
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= int64(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Steps = append(m.Steps, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Steps", wireType)
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventJobCompleted) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventJobCompleted: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventJobCompleted: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FinalStep", wireType)
+			}
+			m.FinalStep = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.FinalStep |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SettleTime", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdTimeUnmarshal(&m.SettleTime, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventJobFailed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventJobFailed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventJobFailed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventJobSettled) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventJobSettled: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventJobSettled: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= JobStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Paid", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Paid.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Refunded", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Refunded.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"cosmossdk.io/math"
 	"crypto/ed25519"
 	"fmt"
 
@@ -87,6 +88,25 @@ func (gs GenesisState) Validate() error {
 		}
 		if _, err := ParseJobSpec(j.Spec); err != nil {
 			return bad("jobs[%d]: %s", i, err)
+		}
+		switch j.Status {
+		case JOB_STATUS_LEASED, JOB_STATUS_RUNNING, JOB_STATUS_VERIFYING:
+			if j.Lease == nil || j.Lease.Provider == "" {
+				return bad("jobs[%d].lease: a %s job must have a lease with its provider", i, j.Status.ShortName())
+			}
+		}
+		for _, f := range []struct {
+			name string
+			v    math.Int
+		}{{"paid", j.Paid}, {"owed", j.Owed}} {
+			if !f.v.IsNil() && f.v.IsNegative() {
+				return bad("jobs[%d].%s: must not be negative", i, f.name)
+			}
+		}
+		for c := 1; c < len(j.Checkpoints); c++ {
+			if j.Checkpoints[c].Step <= j.Checkpoints[c-1].Step {
+				return bad("jobs[%d].checkpoints[%d].step: must increase", i, c)
+			}
 		}
 	}
 	keys := map[string]bool{}

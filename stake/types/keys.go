@@ -27,4 +27,7 @@ var (
 	NextJobIDKey          = collections.NewPrefix(10)
 	ValidatorsKey         = collections.NewPrefix(11)
 	ProvidersByPeerIDKey  = collections.NewPrefix(12)
+	JobsByProviderKey     = collections.NewPrefix(13)
+	JobsByHeightDueKey    = collections.NewPrefix(14)
+	JobsByTimeDueKey      = collections.NewPrefix(15)
 )

@@ -97,12 +97,18 @@ func (m *MsgRegisterProvider) ValidateBasic() error {
 	if err := requireAddress("owner", m.Owner); err != nil {
 		return err
 	}
+	if err := ValidateCapacity(m.Cpus, m.MemoryMib, m.DiskMib); err != nil {
+		return err
+	}
 	return ValidateProviderFields(m.PeerId, m.Multiaddrs, m.Gpus, m.PricePerGpuHour)
 }
 
 // ValidateBasic implements sdk.HasValidateBasic.
 func (m *MsgUpdateProvider) ValidateBasic() error {
 	if err := requireAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if err := ValidateCapacity(m.Cpus, m.MemoryMib, m.DiskMib); err != nil {
 		return err
 	}
 	return ValidateProviderFields(m.PeerId, m.Multiaddrs, m.Gpus, m.PricePerGpuHour)

@@ -28,6 +28,8 @@ func DefaultParams() Params {
 		SlashFractionFalseAccusation: math.LegacyNewDecWithPrec(1, 1), // 10%
 		VerifierFee:                  math.NewInt(100_000),
 		JailDuration:                 1000,
+		ProgressTimeout:              600, // about an hour of 6 s blocks
+		MaxPlacementsPerBlock:        100,
 	}
 }
 
@@ -41,6 +43,7 @@ func DevnetParams() Params {
 	p.ChallengeWindow = 30 * time.Second
 	p.LeaseAcceptTimeout = 10
 	p.JailDuration = 30
+	p.ProgressTimeout = 60
 	return p
 }
 
@@ -103,6 +106,12 @@ func (p Params) Validate() error {
 	}
 	if p.JailDuration == 0 {
 		return bad("jail_duration", "must be at least 1 block")
+	}
+	if p.ProgressTimeout == 0 {
+		return bad("progress_timeout", "must be at least 1 block")
+	}
+	if p.MaxPlacementsPerBlock == 0 {
+		return bad("max_placements_per_block", "must be at least 1, or no job is ever placed")
 	}
 	return nil
 }

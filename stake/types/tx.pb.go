@@ -40,6 +40,10 @@ type MsgRegisterProvider struct {
 	Multiaddrs      []string   `protobuf:"bytes,3,rep,name=multiaddrs,proto3" json:"multiaddrs,omitempty"`
 	Gpus            []GPU      `protobuf:"bytes,4,rep,name=gpus,proto3" json:"gpus"`
 	PricePerGpuHour types.Coin `protobuf:"bytes,5,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3" json:"price_per_gpu_hour"`
+	// Capacity for jobs besides GPUs: CPUs, memory and disk (MiB).
+	Cpus      uint64 `protobuf:"varint,6,opt,name=cpus,proto3" json:"cpus,omitempty"`
+	MemoryMib uint64 `protobuf:"varint,7,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	DiskMib   uint64 `protobuf:"varint,8,opt,name=disk_mib,json=diskMib,proto3" json:"disk_mib,omitempty"`
 }
 
 func (m *MsgRegisterProvider) Reset()         { *m = MsgRegisterProvider{} }
@@ -110,6 +114,27 @@ func (m *MsgRegisterProvider) GetPricePerGpuHour() types.Coin {
 	return types.Coin{}
 }
 
+func (m *MsgRegisterProvider) GetCpus() uint64 {
+	if m != nil {
+		return m.Cpus
+	}
+	return 0
+}
+
+func (m *MsgRegisterProvider) GetMemoryMib() uint64 {
+	if m != nil {
+		return m.MemoryMib
+	}
+	return 0
+}
+
+func (m *MsgRegisterProvider) GetDiskMib() uint64 {
+	if m != nil {
+		return m.DiskMib
+	}
+	return 0
+}
+
 type MsgRegisterProviderResponse struct {
 }
 
@@ -153,6 +178,10 @@ type MsgUpdateProvider struct {
 	Multiaddrs      []string   `protobuf:"bytes,3,rep,name=multiaddrs,proto3" json:"multiaddrs,omitempty"`
 	Gpus            []GPU      `protobuf:"bytes,4,rep,name=gpus,proto3" json:"gpus"`
 	PricePerGpuHour types.Coin `protobuf:"bytes,5,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3" json:"price_per_gpu_hour"`
+	// Capacity for jobs besides GPUs: CPUs, memory and disk (MiB).
+	Cpus      uint64 `protobuf:"varint,6,opt,name=cpus,proto3" json:"cpus,omitempty"`
+	MemoryMib uint64 `protobuf:"varint,7,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	DiskMib   uint64 `protobuf:"varint,8,opt,name=disk_mib,json=diskMib,proto3" json:"disk_mib,omitempty"`
 }
 
 func (m *MsgUpdateProvider) Reset()         { *m = MsgUpdateProvider{} }
@@ -221,6 +250,27 @@ func (m *MsgUpdateProvider) GetPricePerGpuHour() types.Coin {
 		return m.PricePerGpuHour
 	}
 	return types.Coin{}
+}
+
+func (m *MsgUpdateProvider) GetCpus() uint64 {
+	if m != nil {
+		return m.Cpus
+	}
+	return 0
+}
+
+func (m *MsgUpdateProvider) GetMemoryMib() uint64 {
+	if m != nil {
+		return m.MemoryMib
+	}
+	return 0
+}
+
+func (m *MsgUpdateProvider) GetDiskMib() uint64 {
+	if m != nil {
+		return m.DiskMib
+	}
+	return 0
 }
 
 type MsgUpdateProviderResponse struct {
@@ -560,7 +610,8 @@ func (m *MsgCreateJobResponse) GetJobId() uint64 {
 	return 0
 }
 
-// MsgCancelJob cancels one of the signer's jobs and refunds its escrow.
+// MsgCancelJob cancels one of the signer's jobs: a running one pays its
+// provider for the time used, and the rest of the escrow is refunded.
 type MsgCancelJob struct {
 	Client string `protobuf:"bytes,1,opt,name=client,proto3" json:"client,omitempty"`
 	JobId  uint64 `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
@@ -650,6 +701,441 @@ func (m *MsgCancelJobResponse) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_MsgCancelJobResponse proto.InternalMessageInfo
 
+// MsgAcceptLease is the provider taking a job the scheduler placed on it.
+type MsgAcceptLease struct {
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	JobId    uint64 `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+}
+
+func (m *MsgAcceptLease) Reset()         { *m = MsgAcceptLease{} }
+func (m *MsgAcceptLease) String() string { return proto.CompactTextString(m) }
+func (*MsgAcceptLease) ProtoMessage()    {}
+func (*MsgAcceptLease) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8a7980950eae231a, []int{12}
+}
+func (m *MsgAcceptLease) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgAcceptLease) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgAcceptLease.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgAcceptLease) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgAcceptLease.Merge(m, src)
+}
+func (m *MsgAcceptLease) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgAcceptLease) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgAcceptLease.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgAcceptLease proto.InternalMessageInfo
+
+func (m *MsgAcceptLease) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgAcceptLease) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+type MsgAcceptLeaseResponse struct {
+}
+
+func (m *MsgAcceptLeaseResponse) Reset()         { *m = MsgAcceptLeaseResponse{} }
+func (m *MsgAcceptLeaseResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgAcceptLeaseResponse) ProtoMessage()    {}
+func (*MsgAcceptLeaseResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8a7980950eae231a, []int{13}
+}
+func (m *MsgAcceptLeaseResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgAcceptLeaseResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgAcceptLeaseResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgAcceptLeaseResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgAcceptLeaseResponse.Merge(m, src)
+}
+func (m *MsgAcceptLeaseResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgAcceptLeaseResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgAcceptLeaseResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgAcceptLeaseResponse proto.InternalMessageInfo
+
+// CheckpointReport is one (step, root) pair a provider commits to.
+type CheckpointReport struct {
+	Step int64  `protobuf:"varint,1,opt,name=step,proto3" json:"step,omitempty"`
+	Root []byte `protobuf:"bytes,2,opt,name=root,proto3" json:"root,omitempty"`
+}
+
+func (m *CheckpointReport) Reset()         { *m = CheckpointReport{} }
+func (m *CheckpointReport) String() string { return proto.CompactTextString(m) }
+func (*CheckpointReport) ProtoMessage()    {}
+func (*CheckpointReport) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8a7980950eae231a, []int{14}
+}
+func (m *CheckpointReport) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *CheckpointReport) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_CheckpointReport.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *CheckpointReport) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_CheckpointReport.Merge(m, src)
+}
+func (m *CheckpointReport) XXX_Size() int {
+	return m.Size()
+}
+func (m *CheckpointReport) XXX_DiscardUnknown() {
+	xxx_messageInfo_CheckpointReport.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_CheckpointReport proto.InternalMessageInfo
+
+func (m *CheckpointReport) GetStep() int64 {
+	if m != nil {
+		return m.Step
+	}
+	return 0
+}
+
+func (m *CheckpointReport) GetRoot() []byte {
+	if m != nil {
+		return m.Root
+	}
+	return nil
+}
+
+// MsgReportCheckpoints commits the checkpoints of a running job, in step order.
+type MsgReportCheckpoints struct {
+	Provider    string             `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	JobId       uint64             `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Checkpoints []CheckpointReport `protobuf:"bytes,3,rep,name=checkpoints,proto3" json:"checkpoints"`
+}
+
+func (m *MsgReportCheckpoints) Reset()         { *m = MsgReportCheckpoints{} }
+func (m *MsgReportCheckpoints) String() string { return proto.CompactTextString(m) }
+func (*MsgReportCheckpoints) ProtoMessage()    {}
+func (*MsgReportCheckpoints) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8a7980950eae231a, []int{15}
+}
+func (m *MsgReportCheckpoints) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgReportCheckpoints) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgReportCheckpoints.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgReportCheckpoints) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgReportCheckpoints.Merge(m, src)
+}
+func (m *MsgReportCheckpoints) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgReportCheckpoints) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgReportCheckpoints.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgReportCheckpoints proto.InternalMessageInfo
+
+func (m *MsgReportCheckpoints) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgReportCheckpoints) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *MsgReportCheckpoints) GetCheckpoints() []CheckpointReport {
+	if m != nil {
+		return m.Checkpoints
+	}
+	return nil
+}
+
+type MsgReportCheckpointsResponse struct {
+}
+
+func (m *MsgReportCheckpointsResponse) Reset()         { *m = MsgReportCheckpointsResponse{} }
+func (m *MsgReportCheckpointsResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgReportCheckpointsResponse) ProtoMessage()    {}
+func (*MsgReportCheckpointsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8a7980950eae231a, []int{16}
+}
+func (m *MsgReportCheckpointsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgReportCheckpointsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgReportCheckpointsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgReportCheckpointsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgReportCheckpointsResponse.Merge(m, src)
+}
+func (m *MsgReportCheckpointsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgReportCheckpointsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgReportCheckpointsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgReportCheckpointsResponse proto.InternalMessageInfo
+
+// MsgCompleteJob commits the final checkpoint and ends the run; the job is
+// VERIFYING until its challenge window closes.
+type MsgCompleteJob struct {
+	Provider string           `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	JobId    uint64           `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Final    CheckpointReport `protobuf:"bytes,3,opt,name=final,proto3" json:"final"`
+}
+
+func (m *MsgCompleteJob) Reset()         { *m = MsgCompleteJob{} }
+func (m *MsgCompleteJob) String() string { return proto.CompactTextString(m) }
+func (*MsgCompleteJob) ProtoMessage()    {}
+func (*MsgCompleteJob) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8a7980950eae231a, []int{17}
+}
+func (m *MsgCompleteJob) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCompleteJob) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCompleteJob.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCompleteJob) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCompleteJob.Merge(m, src)
+}
+func (m *MsgCompleteJob) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCompleteJob) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCompleteJob.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCompleteJob proto.InternalMessageInfo
+
+func (m *MsgCompleteJob) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgCompleteJob) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *MsgCompleteJob) GetFinal() CheckpointReport {
+	if m != nil {
+		return m.Final
+	}
+	return CheckpointReport{}
+}
+
+type MsgCompleteJobResponse struct {
+}
+
+func (m *MsgCompleteJobResponse) Reset()         { *m = MsgCompleteJobResponse{} }
+func (m *MsgCompleteJobResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCompleteJobResponse) ProtoMessage()    {}
+func (*MsgCompleteJobResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8a7980950eae231a, []int{18}
+}
+func (m *MsgCompleteJobResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCompleteJobResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCompleteJobResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCompleteJobResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCompleteJobResponse.Merge(m, src)
+}
+func (m *MsgCompleteJobResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCompleteJobResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCompleteJobResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCompleteJobResponse proto.InternalMessageInfo
+
+// MsgFailJob ends a job whose task failed on its own (non-zero exit, out of
+// memory); the provider is paid for the time used.
+type MsgFailJob struct {
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	JobId    uint64 `protobuf:"varint,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Reason   string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+}
+
+func (m *MsgFailJob) Reset()         { *m = MsgFailJob{} }
+func (m *MsgFailJob) String() string { return proto.CompactTextString(m) }
+func (*MsgFailJob) ProtoMessage()    {}
+func (*MsgFailJob) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8a7980950eae231a, []int{19}
+}
+func (m *MsgFailJob) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgFailJob) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgFailJob.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgFailJob) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgFailJob.Merge(m, src)
+}
+func (m *MsgFailJob) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgFailJob) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgFailJob.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgFailJob proto.InternalMessageInfo
+
+func (m *MsgFailJob) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgFailJob) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *MsgFailJob) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+type MsgFailJobResponse struct {
+}
+
+func (m *MsgFailJobResponse) Reset()         { *m = MsgFailJobResponse{} }
+func (m *MsgFailJobResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgFailJobResponse) ProtoMessage()    {}
+func (*MsgFailJobResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8a7980950eae231a, []int{20}
+}
+func (m *MsgFailJobResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgFailJobResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgFailJobResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgFailJobResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgFailJobResponse.Merge(m, src)
+}
+func (m *MsgFailJobResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgFailJobResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgFailJobResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgFailJobResponse proto.InternalMessageInfo
+
 // MsgUpdateParams replaces the module's params; only the authority may.
 type MsgUpdateParams struct {
 	Authority string `protobuf:"bytes,1,opt,name=authority,proto3" json:"authority,omitempty"`
@@ -660,7 +1146,7 @@ func (m *MsgUpdateParams) Reset()         { *m = MsgUpdateParams{} }
 func (m *MsgUpdateParams) String() string { return proto.CompactTextString(m) }
 func (*MsgUpdateParams) ProtoMessage()    {}
 func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
-	return fileDescriptor_8a7980950eae231a, []int{12}
+	return fileDescriptor_8a7980950eae231a, []int{21}
 }
 func (m *MsgUpdateParams) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -710,7 +1196,7 @@ func (m *MsgUpdateParamsResponse) Reset()         { *m = MsgUpdateParamsResponse
 func (m *MsgUpdateParamsResponse) String() string { return proto.CompactTextString(m) }
 func (*MsgUpdateParamsResponse) ProtoMessage()    {}
 func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_8a7980950eae231a, []int{13}
+	return fileDescriptor_8a7980950eae231a, []int{22}
 }
 func (m *MsgUpdateParamsResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -752,6 +1238,15 @@ func init() {
 	proto.RegisterType((*MsgCreateJobResponse)(nil), "gpunet.stake.v1.MsgCreateJobResponse")
 	proto.RegisterType((*MsgCancelJob)(nil), "gpunet.stake.v1.MsgCancelJob")
 	proto.RegisterType((*MsgCancelJobResponse)(nil), "gpunet.stake.v1.MsgCancelJobResponse")
+	proto.RegisterType((*MsgAcceptLease)(nil), "gpunet.stake.v1.MsgAcceptLease")
+	proto.RegisterType((*MsgAcceptLeaseResponse)(nil), "gpunet.stake.v1.MsgAcceptLeaseResponse")
+	proto.RegisterType((*CheckpointReport)(nil), "gpunet.stake.v1.CheckpointReport")
+	proto.RegisterType((*MsgReportCheckpoints)(nil), "gpunet.stake.v1.MsgReportCheckpoints")
+	proto.RegisterType((*MsgReportCheckpointsResponse)(nil), "gpunet.stake.v1.MsgReportCheckpointsResponse")
+	proto.RegisterType((*MsgCompleteJob)(nil), "gpunet.stake.v1.MsgCompleteJob")
+	proto.RegisterType((*MsgCompleteJobResponse)(nil), "gpunet.stake.v1.MsgCompleteJobResponse")
+	proto.RegisterType((*MsgFailJob)(nil), "gpunet.stake.v1.MsgFailJob")
+	proto.RegisterType((*MsgFailJobResponse)(nil), "gpunet.stake.v1.MsgFailJobResponse")
 	proto.RegisterType((*MsgUpdateParams)(nil), "gpunet.stake.v1.MsgUpdateParams")
 	proto.RegisterType((*MsgUpdateParamsResponse)(nil), "gpunet.stake.v1.MsgUpdateParamsResponse")
 }
@@ -759,65 +1254,85 @@ func init() {
 func init() { proto.RegisterFile("gpunet/stake/v1/tx.proto", fileDescriptor_8a7980950eae231a) }
 
 var fileDescriptor_8a7980950eae231a = []byte{
-	// 919 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe4, 0x56, 0x4f, 0x6f, 0xdc, 0x44,
-	0x1c, 0x8d, 0xb3, 0x7f, 0xda, 0xfc, 0x52, 0x35, 0x8d, 0x9b, 0x10, 0xaf, 0xa3, 0x6c, 0xb6, 0x6e,
-	0x11, 0xdb, 0x88, 0xda, 0x64, 0x11, 0x20, 0x82, 0x84, 0x44, 0xaa, 0xaa, 0x04, 0x58, 0x29, 0x71,
-	0x95, 0x4b, 0x2f, 0x8b, 0x77, 0x3d, 0x75, 0xdc, 0xae, 0x3d, 0xd6, 0xcc, 0x38, 0x10, 0x89, 0x03,
-	0xe2, 0xc8, 0x89, 0xef, 0xc0, 0x81, 0x03, 0x97, 0x1c, 0xf8, 0x02, 0x1c, 0x90, 0x7a, 0xac, 0x38,
-	0x21, 0x0e, 0x15, 0x4a, 0x0e, 0xb9, 0xf0, 0x21, 0xd0, 0xfc, 0xb1, 0x9d, 0x8d, 0x37, 0xbb, 0x11,
-	0x27, 0x24, 0x2e, 0x2b, 0xcf, 0xbc, 0x37, 0xbf, 0xdf, 0x7b, 0x6f, 0x67, 0xc6, 0x06, 0x23, 0x48,
-	0xd2, 0x18, 0x31, 0x87, 0x32, 0xef, 0x05, 0x72, 0x0e, 0x37, 0x1d, 0xf6, 0xb5, 0x9d, 0x10, 0xcc,
-	0xb0, 0xbe, 0x20, 0x11, 0x5b, 0x20, 0xf6, 0xe1, 0xa6, 0xb9, 0x14, 0xe0, 0x00, 0x0b, 0xcc, 0xe1,
-	0x4f, 0x92, 0x66, 0x36, 0x06, 0x98, 0x46, 0x98, 0xf6, 0x24, 0x20, 0x07, 0x0a, 0x5a, 0x91, 0x23,
-	0x27, 0xa2, 0x01, 0xaf, 0x1c, 0xd1, 0x40, 0x01, 0x4d, 0x05, 0xf4, 0x3d, 0xca, 0x7b, 0xf6, 0x11,
-	0xf3, 0x36, 0x9d, 0x01, 0x0e, 0x63, 0x85, 0x2f, 0x7a, 0x51, 0x18, 0x63, 0x47, 0xfc, 0xaa, 0xa9,
-	0xd5, 0x92, 0xce, 0xa3, 0x04, 0xa9, 0x46, 0xd6, 0x4f, 0xb3, 0x70, 0xbb, 0x4b, 0x03, 0x17, 0x05,
-	0x21, 0x65, 0x88, 0xec, 0x12, 0x7c, 0x18, 0xfa, 0x88, 0xe8, 0x36, 0xd4, 0xf0, 0x57, 0x31, 0x22,
-	0x86, 0xd6, 0xd2, 0xda, 0x73, 0xdb, 0xc6, 0xef, 0xbf, 0x3c, 0x58, 0x52, 0x0a, 0x3f, 0xf1, 0x7d,
-	0x82, 0x28, 0x7d, 0xc2, 0x48, 0x18, 0x07, 0xae, 0xa4, 0xe9, 0x2b, 0x70, 0x2d, 0x41, 0x88, 0xf4,
-	0x42, 0xdf, 0x98, 0xe5, 0x2b, 0xdc, 0x3a, 0x1f, 0xee, 0xf8, 0x7a, 0x13, 0x20, 0x4a, 0x87, 0x2c,
-	0xf4, 0x7c, 0x9f, 0x50, 0xa3, 0xd2, 0xaa, 0xb4, 0xe7, 0xdc, 0x73, 0x33, 0xba, 0x0d, 0xd5, 0x20,
-	0x49, 0xa9, 0x51, 0x6d, 0x55, 0xda, 0xf3, 0x9d, 0x25, 0xfb, 0x42, 0x74, 0xf6, 0xe3, 0xdd, 0xfd,
-	0xed, 0xea, 0xcb, 0xd7, 0xeb, 0x33, 0xae, 0xe0, 0xe9, 0x5f, 0x80, 0x9e, 0x90, 0x70, 0x80, 0x7a,
-	0x09, 0x22, 0xbd, 0x20, 0x49, 0x7b, 0x07, 0x38, 0x25, 0x46, 0xad, 0xa5, 0xb5, 0xe7, 0x3b, 0x0d,
-	0x5b, 0x49, 0xe4, 0xe9, 0xd8, 0x2a, 0x1d, 0xfb, 0x21, 0x0e, 0x63, 0x55, 0x62, 0x41, 0x2c, 0xdd,
-	0x45, 0xe4, 0x71, 0x92, 0x7e, 0x8a, 0x53, 0xb2, 0x75, 0xff, 0xbb, 0xb3, 0xe3, 0x0d, 0x69, 0xe1,
-	0xfb, 0xb3, 0xe3, 0x0d, 0x53, 0x45, 0x35, 0x26, 0x11, 0x6b, 0x0d, 0x56, 0xc7, 0x4c, 0xbb, 0x88,
-	0x26, 0x38, 0xa6, 0xc8, 0xfa, 0x71, 0x16, 0x16, 0xbb, 0x34, 0xd8, 0x4f, 0x7c, 0x8f, 0xa1, 0xff,
-	0x5b, 0x8c, 0x6f, 0x8d, 0xc6, 0x68, 0x14, 0x31, 0x8e, 0xe6, 0x61, 0xad, 0x42, 0xa3, 0x34, 0x99,
-	0x47, 0xf8, 0xab, 0x06, 0xd7, 0xbb, 0x34, 0x78, 0xc2, 0x35, 0xeb, 0xef, 0x40, 0x5d, 0x88, 0x9f,
-	0x1e, 0x9d, 0xe2, 0xe9, 0xf7, 0xa1, 0x4a, 0xf0, 0x10, 0x89, 0xe0, 0x6e, 0x76, 0x96, 0x4b, 0x11,
-	0xb8, 0x78, 0x88, 0x5c, 0x41, 0xd1, 0x3f, 0x80, 0xba, 0x17, 0xe1, 0x34, 0x66, 0x46, 0xe5, 0x6a,
-	0x8e, 0x15, 0x7d, 0x6b, 0x9d, 0x1b, 0x55, 0x0d, 0xb9, 0xd3, 0x85, 0xc2, 0xa9, 0x90, 0x6d, 0xed,
-	0xc0, 0xad, 0xec, 0x39, 0xf3, 0xa5, 0xbf, 0x07, 0xf5, 0x3e, 0x8e, 0x7d, 0xe4, 0x2b, 0x2b, 0x6b,
-	0xbc, 0xe4, 0x9f, 0xaf, 0xd7, 0x97, 0x65, 0x53, 0xea, 0xbf, 0xb0, 0x43, 0xec, 0x44, 0x1e, 0x3b,
-	0xb0, 0x77, 0x62, 0xe6, 0x2a, 0xb2, 0xf5, 0x9b, 0x06, 0xc0, 0xc3, 0x8a, 0xe9, 0x7f, 0x38, 0x90,
-	0x3b, 0x17, 0x02, 0x59, 0x3c, 0xf7, 0xd7, 0x4b, 0xe1, 0xd6, 0x1e, 0xe8, 0xc5, 0x28, 0x0f, 0xe5,
-	0x23, 0xa8, 0xa1, 0x98, 0x91, 0x23, 0xe1, 0x66, 0xbe, 0xb3, 0x5e, 0x52, 0xb7, 0x1f, 0xf3, 0x1c,
-	0xc2, 0x38, 0x78, 0xc4, 0x69, 0xaa, 0xad, 0x5c, 0x63, 0x1d, 0xc1, 0x8d, 0x2e, 0x0d, 0x1e, 0x12,
-	0xe4, 0x31, 0xf4, 0x19, 0xee, 0xf3, 0x6c, 0x06, 0xc3, 0x10, 0xc5, 0x6c, 0x7a, 0x36, 0x92, 0xa7,
-	0xeb, 0x50, 0xa5, 0x09, 0x1a, 0xa8, 0x53, 0x26, 0x9e, 0xb7, 0xee, 0x0a, 0x2f, 0x92, 0xc0, 0xbd,
-	0xdc, 0x2e, 0xbc, 0xe4, 0xad, 0xac, 0x07, 0xb0, 0x74, 0x7e, 0x9c, 0xfb, 0x59, 0x86, 0xfa, 0x73,
-	0xdc, 0xe7, 0x07, 0x97, 0x4b, 0xa8, 0xba, 0xb5, 0xe7, 0xb8, 0xbf, 0xe3, 0x5b, 0xdf, 0x48, 0xa5,
-	0x5e, 0x3c, 0x40, 0xc3, 0x7f, 0xa7, 0xb4, 0x28, 0x3c, 0x7b, 0xae, 0xf0, 0x44, 0xb1, 0x59, 0x37,
-	0x6b, 0x4f, 0x8a, 0xcd, 0xc6, 0xb9, 0xd8, 0x0f, 0xe1, 0x3a, 0x41, 0xcf, 0xd2, 0xab, 0xef, 0xc9,
-	0x9c, 0x6e, 0xfd, 0xac, 0xc1, 0x42, 0x71, 0x84, 0x3d, 0xe2, 0x45, 0x54, 0x7f, 0x1f, 0xe6, 0xbc,
-	0x94, 0x1d, 0x60, 0x12, 0xb2, 0xa3, 0xa9, 0xbe, 0x0a, 0x2a, 0x3f, 0x18, 0x89, 0xa8, 0x20, 0xac,
-	0xcd, 0x77, 0x56, 0x4a, 0x9b, 0x40, 0x36, 0xc8, 0xf6, 0x9c, 0x24, 0xcb, 0x4b, 0xbb, 0x28, 0xc3,
-	0xdd, 0xbf, 0x51, 0xba, 0x71, 0x04, 0xd5, 0x6a, 0xc0, 0xca, 0x85, 0xa9, 0x2c, 0x83, 0xce, 0xdf,
-	0x55, 0xa8, 0x74, 0x69, 0xa0, 0x3f, 0x83, 0x5b, 0xa5, 0xb7, 0xdf, 0xbd, 0x92, 0x90, 0x31, 0x57,
-	0xbf, 0xf9, 0xf6, 0x55, 0x58, 0x79, 0xe6, 0x5f, 0xc2, 0xcd, 0x0b, 0x2f, 0x07, 0x6b, 0xdc, 0xfa,
-	0x51, 0x8e, 0xb9, 0x31, 0x9d, 0x93, 0x77, 0x78, 0x04, 0x35, 0x79, 0x77, 0x36, 0xc6, 0x2d, 0x12,
-	0x90, 0x79, 0xe7, 0x52, 0x28, 0x2f, 0xf3, 0x39, 0x5c, 0xcb, 0xee, 0x9c, 0xd5, 0xb1, 0xdd, 0x25,
-	0x68, 0xde, 0x9d, 0x00, 0xe6, 0xc5, 0xf6, 0x60, 0xae, 0x38, 0xa6, 0x6b, 0xe3, 0x56, 0xe4, 0xb0,
-	0xf9, 0xe6, 0x44, 0x78, 0xa4, 0x64, 0x7e, 0x9e, 0xc6, 0x97, 0xcc, 0xe0, 0x4b, 0x4a, 0x96, 0xce,
-	0xc3, 0x53, 0xb8, 0x31, 0xb2, 0xa1, 0x5b, 0x13, 0x52, 0x17, 0x0c, 0xb3, 0x3d, 0x8d, 0x91, 0xd5,
-	0x36, 0x6b, 0xdf, 0x9e, 0x1d, 0x6f, 0x68, 0xdb, 0x1f, 0xbf, 0x3c, 0x69, 0x6a, 0xaf, 0x4e, 0x9a,
-	0xda, 0x5f, 0x27, 0x4d, 0xed, 0x87, 0xd3, 0xe6, 0xcc, 0xab, 0xd3, 0xe6, 0xcc, 0x1f, 0xa7, 0xcd,
-	0x99, 0xa7, 0xf7, 0x82, 0x90, 0x1d, 0xa4, 0x7d, 0x7b, 0x80, 0x23, 0x47, 0x6d, 0xe3, 0x91, 0x2f,
-	0x36, 0xf1, 0xb9, 0xd6, 0xaf, 0x8b, 0xef, 0xb5, 0x77, 0xff, 0x09, 0x00, 0x00, 0xff, 0xff, 0x11,
-	0xf4, 0x79, 0x77, 0x76, 0x0a, 0x00, 0x00,
+	// 1242 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xec, 0x57, 0xbf, 0x6f, 0xdb, 0xc6,
+	0x17, 0x37, 0xad, 0x1f, 0xb6, 0x9e, 0x82, 0x38, 0x66, 0xec, 0x58, 0xa2, 0xbf, 0x96, 0x15, 0x26,
+	0x41, 0x14, 0xe3, 0x6b, 0xaa, 0x51, 0x7f, 0xa1, 0x2e, 0x5a, 0x20, 0x31, 0xd2, 0xd4, 0x6d, 0x04,
+	0x24, 0x0c, 0x82, 0x02, 0x59, 0x54, 0x8a, 0xbc, 0xd0, 0x8c, 0x45, 0x1e, 0x71, 0x47, 0xa5, 0x35,
+	0xd0, 0xa1, 0xe8, 0xd0, 0xa1, 0x53, 0xa7, 0xfe, 0x13, 0x5d, 0x32, 0xf4, 0x1f, 0xe8, 0x10, 0x20,
+	0x63, 0xd0, 0xa1, 0x28, 0x0a, 0x34, 0x28, 0xe2, 0xc1, 0x73, 0x87, 0xee, 0xc5, 0xfd, 0x10, 0x49,
+	0x89, 0xb4, 0x65, 0xb4, 0x1e, 0x3a, 0x74, 0x11, 0xee, 0xee, 0x7d, 0xee, 0xbd, 0xf7, 0xf9, 0xdc,
+	0xdd, 0x7b, 0x14, 0xd4, 0xdc, 0x70, 0x18, 0xa0, 0xa8, 0x4d, 0x23, 0x6b, 0x0f, 0xb5, 0x9f, 0x5c,
+	0x6f, 0x47, 0x9f, 0x1b, 0x21, 0xc1, 0x11, 0x56, 0x17, 0x84, 0xc5, 0xe0, 0x16, 0xe3, 0xc9, 0x75,
+	0x6d, 0xc9, 0xc5, 0x2e, 0xe6, 0xb6, 0x36, 0x1b, 0x09, 0x98, 0x56, 0xb7, 0x31, 0xf5, 0x31, 0xed,
+	0x09, 0x83, 0x98, 0x48, 0xd3, 0x8a, 0x98, 0xb5, 0x7d, 0xea, 0x32, 0xcf, 0x3e, 0x75, 0xa5, 0xa1,
+	0x21, 0x0d, 0x7d, 0x8b, 0xb2, 0x98, 0x7d, 0x14, 0x59, 0xd7, 0xdb, 0x36, 0xf6, 0x02, 0x69, 0x5f,
+	0xb4, 0x7c, 0x2f, 0xc0, 0x6d, 0xfe, 0x2b, 0x97, 0x56, 0x33, 0x79, 0xee, 0x87, 0x48, 0x06, 0xd2,
+	0xff, 0x9c, 0x85, 0xf3, 0x5d, 0xea, 0x9a, 0xc8, 0xf5, 0x68, 0x84, 0xc8, 0x5d, 0x82, 0x9f, 0x78,
+	0x0e, 0x22, 0xaa, 0x01, 0x25, 0xfc, 0x59, 0x80, 0x48, 0x4d, 0x69, 0x2a, 0xad, 0xca, 0xcd, 0xda,
+	0x4f, 0x3f, 0x6c, 0x2e, 0xc9, 0x0c, 0x6f, 0x38, 0x0e, 0x41, 0x94, 0xde, 0x8f, 0x88, 0x17, 0xb8,
+	0xa6, 0x80, 0xa9, 0x2b, 0x30, 0x17, 0x22, 0x44, 0x7a, 0x9e, 0x53, 0x9b, 0x65, 0x3b, 0xcc, 0x32,
+	0x9b, 0xee, 0x38, 0x6a, 0x03, 0xc0, 0x1f, 0x0e, 0x22, 0xcf, 0x72, 0x1c, 0x42, 0x6b, 0x85, 0x66,
+	0xa1, 0x55, 0x31, 0x53, 0x2b, 0xaa, 0x01, 0x45, 0x37, 0x1c, 0xd2, 0x5a, 0xb1, 0x59, 0x68, 0x55,
+	0x3b, 0x4b, 0xc6, 0x84, 0x74, 0xc6, 0xed, 0xbb, 0x0f, 0x6e, 0x16, 0x9f, 0xbf, 0x5c, 0x9f, 0x31,
+	0x39, 0x4e, 0xbd, 0x03, 0x6a, 0x48, 0x3c, 0x1b, 0xf5, 0x42, 0x44, 0x7a, 0x6e, 0x38, 0xec, 0xed,
+	0xe2, 0x21, 0xa9, 0x95, 0x9a, 0x4a, 0xab, 0xda, 0xa9, 0x1b, 0x32, 0x45, 0xa6, 0x8e, 0x21, 0xd5,
+	0x31, 0xb6, 0xb1, 0x17, 0x48, 0x17, 0x0b, 0x7c, 0xeb, 0x5d, 0x44, 0x6e, 0x87, 0xc3, 0x0f, 0xf1,
+	0x90, 0xa8, 0x2a, 0x14, 0x6d, 0x16, 0xbd, 0xdc, 0x54, 0x5a, 0x45, 0x93, 0x8f, 0xd5, 0x35, 0x00,
+	0x1f, 0xf9, 0x98, 0xec, 0xf7, 0x7c, 0xaf, 0x5f, 0x9b, 0xe3, 0x96, 0x8a, 0x58, 0xe9, 0x7a, 0x7d,
+	0xb5, 0x0e, 0xf3, 0x8e, 0x47, 0xf7, 0xb8, 0x71, 0x9e, 0x1b, 0xe7, 0xd8, 0xbc, 0xeb, 0xf5, 0xb7,
+	0xae, 0x7d, 0x75, 0xf8, 0x74, 0x43, 0x08, 0xf2, 0xcd, 0xe1, 0xd3, 0x0d, 0x4d, 0x0a, 0x9f, 0xa3,
+	0xaf, 0xbe, 0x06, 0xab, 0x39, 0xcb, 0x26, 0xa2, 0x21, 0x0e, 0x28, 0xd2, 0xff, 0x98, 0x85, 0xc5,
+	0x2e, 0x75, 0x1f, 0x84, 0x8e, 0x15, 0xa1, 0xff, 0x0e, 0xe5, 0x9f, 0x1c, 0xca, 0xd5, 0xf1, 0x43,
+	0xa9, 0x25, 0x87, 0x32, 0xae, 0xae, 0xbe, 0x0a, 0xf5, 0xcc, 0x62, 0x7c, 0x20, 0x3f, 0x2a, 0x30,
+	0xdf, 0xa5, 0xee, 0x7d, 0xa6, 0x80, 0xfa, 0x1a, 0x94, 0xb9, 0x14, 0xd3, 0x0f, 0x42, 0xe2, 0xd4,
+	0x6b, 0x50, 0x24, 0x78, 0x80, 0xf8, 0x31, 0x9c, 0xed, 0x2c, 0x67, 0x04, 0x35, 0xf1, 0x00, 0x99,
+	0x1c, 0xa2, 0xbe, 0x0d, 0x65, 0xcb, 0xc7, 0xc3, 0x20, 0xaa, 0x15, 0x4e, 0xa6, 0x9f, 0x84, 0x6f,
+	0xad, 0x33, 0xa2, 0x32, 0x20, 0x63, 0xba, 0x90, 0x30, 0xe5, 0x69, 0xeb, 0x3b, 0x70, 0x6e, 0x34,
+	0x1e, 0xf1, 0x52, 0xdf, 0x84, 0x72, 0x1f, 0x07, 0x0e, 0x72, 0x24, 0x95, 0x35, 0xe6, 0xf2, 0xd7,
+	0x97, 0xeb, 0xcb, 0x22, 0x28, 0x75, 0xf6, 0x0c, 0x0f, 0xb7, 0x7d, 0x2b, 0xda, 0x35, 0x76, 0x82,
+	0xc8, 0x94, 0x60, 0xfd, 0x99, 0x02, 0xc0, 0xc4, 0x0a, 0xe8, 0xbf, 0x58, 0x90, 0x8b, 0x13, 0x82,
+	0x2c, 0xa6, 0x8e, 0x5e, 0x24, 0xae, 0xdf, 0x03, 0x35, 0x99, 0xc5, 0xa2, 0xbc, 0x0b, 0x25, 0x14,
+	0x44, 0x64, 0x9f, 0xb3, 0xa9, 0x76, 0xd6, 0x33, 0xd9, 0x3d, 0x08, 0x98, 0x0e, 0x5e, 0xe0, 0xde,
+	0x62, 0x30, 0x19, 0x56, 0xec, 0xd1, 0xf7, 0xe1, 0x4c, 0x97, 0xba, 0xdb, 0x04, 0x59, 0x11, 0xfa,
+	0x08, 0xf7, 0x99, 0x36, 0xf6, 0xc0, 0x43, 0x41, 0x34, 0x5d, 0x1b, 0x81, 0x63, 0xf7, 0x9f, 0x86,
+	0xc8, 0x96, 0x6f, 0x96, 0x8f, 0xb7, 0x2e, 0x71, 0x2e, 0x02, 0xc0, 0xb8, 0x9c, 0x4f, 0xb8, 0xc4,
+	0xa1, 0xf4, 0x4d, 0x58, 0x4a, 0xcf, 0x63, 0x3e, 0xcb, 0x50, 0x7e, 0x8c, 0xfb, 0xac, 0x0c, 0x28,
+	0xfc, 0x6d, 0x94, 0x1e, 0xe3, 0xfe, 0x8e, 0xa3, 0x7f, 0x21, 0x32, 0xb5, 0x02, 0x1b, 0x0d, 0xfe,
+	0x5e, 0xa6, 0x89, 0xe3, 0xd9, 0x94, 0xe3, 0x63, 0x93, 0x1d, 0x45, 0xd3, 0xef, 0x89, 0x64, 0x47,
+	0xf3, 0x38, 0xd9, 0x77, 0x60, 0x9e, 0xa0, 0x47, 0xc3, 0x93, 0xdf, 0xc9, 0x18, 0xae, 0x7f, 0xad,
+	0xc0, 0xd9, 0x2e, 0x75, 0x6f, 0xd8, 0x36, 0x0a, 0xa3, 0x3b, 0xc8, 0xa2, 0x48, 0x7d, 0x03, 0xe6,
+	0x43, 0xf9, 0x96, 0xa7, 0xb2, 0x8a, 0x91, 0x47, 0xf1, 0xe2, 0xa5, 0x24, 0x46, 0x31, 0x66, 0xcb,
+	0x09, 0xb3, 0x54, 0x54, 0xbd, 0x06, 0x17, 0xc6, 0x57, 0xe2, 0x3a, 0xb2, 0x05, 0xe7, 0xb6, 0x77,
+	0x91, 0xbd, 0x17, 0x62, 0x2f, 0x88, 0x4c, 0x14, 0x62, 0x22, 0xce, 0x3b, 0x42, 0x21, 0xcf, 0xaf,
+	0x60, 0xf2, 0x31, 0x5b, 0x23, 0x18, 0x47, 0x3c, 0xfe, 0x19, 0x93, 0x8f, 0xf5, 0xdf, 0x14, 0x2e,
+	0x99, 0xd8, 0x95, 0x78, 0xa1, 0xa7, 0x4a, 0x52, 0xdd, 0x81, 0xaa, 0x9d, 0xf8, 0xe6, 0xcd, 0xa1,
+	0xda, 0xb9, 0x98, 0x79, 0x02, 0x93, 0x2c, 0xe4, 0x23, 0x48, 0xef, 0xdd, 0xda, 0xcc, 0xe8, 0xb5,
+	0x9a, 0x6e, 0x89, 0x13, 0x34, 0xf4, 0x06, 0xfc, 0x2f, 0x6f, 0x3d, 0xd6, 0xee, 0x99, 0x38, 0xde,
+	0x6d, 0xec, 0x87, 0x03, 0x24, 0x1e, 0xd7, 0xa9, 0x32, 0x7f, 0x0f, 0x4a, 0x8f, 0xbc, 0xc0, 0x1a,
+	0xc8, 0x3a, 0x73, 0x62, 0xce, 0x62, 0xd7, 0xf1, 0xb7, 0x23, 0x95, 0xb4, 0xbc, 0x1d, 0xa9, 0x95,
+	0x98, 0xe1, 0x77, 0xa2, 0xac, 0x7e, 0x60, 0x79, 0x83, 0x53, 0x67, 0x77, 0x01, 0xca, 0x04, 0x59,
+	0x14, 0x07, 0x9c, 0x5e, 0xc5, 0x94, 0x33, 0xf1, 0x58, 0xc7, 0xd2, 0x4e, 0xd5, 0x49, 0x99, 0x89,
+	0xbe, 0xc4, 0xeb, 0xa4, 0x9c, 0xc5, 0xe9, 0x7e, 0xaf, 0xc0, 0x42, 0xd2, 0x32, 0x2d, 0x62, 0xf9,
+	0x54, 0x7d, 0x0b, 0x2a, 0xd6, 0x30, 0xda, 0xc5, 0xc4, 0x8b, 0xf6, 0xa7, 0x26, 0x9d, 0x40, 0x59,
+	0x23, 0x0a, 0xb9, 0x07, 0x9e, 0x75, 0xb5, 0xb3, 0x92, 0x51, 0x5f, 0x04, 0x18, 0xd5, 0x78, 0x01,
+	0x16, 0x9f, 0x5c, 0x89, 0x1b, 0x96, 0xfe, 0x85, 0x4c, 0x87, 0xe7, 0x50, 0xbd, 0x0e, 0x2b, 0x13,
+	0x4b, 0x23, 0x22, 0x9d, 0x9f, 0xe7, 0xa0, 0xd0, 0xa5, 0xae, 0xfa, 0x08, 0xce, 0x65, 0xbe, 0x84,
+	0x2f, 0x67, 0x12, 0xc9, 0xf9, 0x70, 0xd3, 0xfe, 0x7f, 0x12, 0x54, 0x5c, 0xe3, 0x3e, 0x85, 0xb3,
+	0x13, 0x9f, 0x76, 0x7a, 0xde, 0xfe, 0x71, 0x8c, 0xb6, 0x31, 0x1d, 0x13, 0x47, 0xb8, 0x05, 0x25,
+	0xf1, 0xad, 0x52, 0xcf, 0xdb, 0xc4, 0x4d, 0xda, 0xc5, 0x23, 0x4d, 0xb1, 0x9b, 0x8f, 0x61, 0x6e,
+	0xd4, 0xe3, 0x57, 0x73, 0xa3, 0x0b, 0xa3, 0x76, 0xe9, 0x18, 0x63, 0xec, 0xec, 0x1e, 0x54, 0x92,
+	0xb6, 0xb8, 0x96, 0xb7, 0x23, 0x36, 0x6b, 0x57, 0x8e, 0x35, 0x8f, 0xb9, 0x8c, 0xfb, 0x57, 0xbe,
+	0xcb, 0x91, 0xf9, 0x08, 0x97, 0x99, 0xfe, 0xf3, 0x09, 0x54, 0xd3, 0x0d, 0x64, 0x3d, 0x6f, 0x57,
+	0x0a, 0xa0, 0x5d, 0x9d, 0x02, 0x88, 0x1d, 0x7b, 0xb0, 0x98, 0x2d, 0xdd, 0x57, 0xf2, 0xef, 0xcd,
+	0x04, 0x4c, 0xdb, 0x3c, 0x11, 0x2c, 0xcd, 0x21, 0x5d, 0x25, 0x73, 0x39, 0xa4, 0x00, 0xf9, 0x1c,
+	0x72, 0x0a, 0x14, 0xbb, 0x0f, 0xa3, 0xe2, 0x94, 0x7b, 0x1f, 0xa4, 0x31, 0xff, 0x3e, 0x4c, 0x94,
+	0x0f, 0xf5, 0x21, 0x9c, 0x19, 0x2b, 0x1d, 0xcd, 0x63, 0xee, 0x37, 0x47, 0x68, 0xad, 0x69, 0x88,
+	0x91, 0x6f, 0xad, 0xf4, 0xe5, 0xe1, 0xd3, 0x0d, 0xe5, 0xe6, 0xfb, 0xcf, 0x5f, 0x35, 0x94, 0x17,
+	0xaf, 0x1a, 0xca, 0xef, 0xaf, 0x1a, 0xca, 0xb7, 0x07, 0x8d, 0x99, 0x17, 0x07, 0x8d, 0x99, 0x5f,
+	0x0e, 0x1a, 0x33, 0x0f, 0x2f, 0xbb, 0x5e, 0xb4, 0x3b, 0xec, 0x1b, 0x36, 0xf6, 0xdb, 0xb2, 0x60,
+	0x8c, 0xfd, 0x4f, 0xe6, 0x7f, 0x92, 0xfb, 0x65, 0xfe, 0x2f, 0xf9, 0xf5, 0xbf, 0x02, 0x00, 0x00,
+	0xff, 0xff, 0x82, 0x32, 0x21, 0xba, 0xec, 0x0f, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -838,6 +1353,10 @@ type MsgClient interface {
 	Unstake(ctx context.Context, in *MsgUnstake, opts ...grpc.CallOption) (*MsgUnstakeResponse, error)
 	CreateJob(ctx context.Context, in *MsgCreateJob, opts ...grpc.CallOption) (*MsgCreateJobResponse, error)
 	CancelJob(ctx context.Context, in *MsgCancelJob, opts ...grpc.CallOption) (*MsgCancelJobResponse, error)
+	AcceptLease(ctx context.Context, in *MsgAcceptLease, opts ...grpc.CallOption) (*MsgAcceptLeaseResponse, error)
+	ReportCheckpoints(ctx context.Context, in *MsgReportCheckpoints, opts ...grpc.CallOption) (*MsgReportCheckpointsResponse, error)
+	CompleteJob(ctx context.Context, in *MsgCompleteJob, opts ...grpc.CallOption) (*MsgCompleteJobResponse, error)
+	FailJob(ctx context.Context, in *MsgFailJob, opts ...grpc.CallOption) (*MsgFailJobResponse, error)
 	UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error)
 }
 
@@ -903,6 +1422,42 @@ func (c *msgClient) CancelJob(ctx context.Context, in *MsgCancelJob, opts ...grp
 	return out, nil
 }
 
+func (c *msgClient) AcceptLease(ctx context.Context, in *MsgAcceptLease, opts ...grpc.CallOption) (*MsgAcceptLeaseResponse, error) {
+	out := new(MsgAcceptLeaseResponse)
+	err := c.cc.Invoke(ctx, "/gpunet.stake.v1.Msg/AcceptLease", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) ReportCheckpoints(ctx context.Context, in *MsgReportCheckpoints, opts ...grpc.CallOption) (*MsgReportCheckpointsResponse, error) {
+	out := new(MsgReportCheckpointsResponse)
+	err := c.cc.Invoke(ctx, "/gpunet.stake.v1.Msg/ReportCheckpoints", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) CompleteJob(ctx context.Context, in *MsgCompleteJob, opts ...grpc.CallOption) (*MsgCompleteJobResponse, error) {
+	out := new(MsgCompleteJobResponse)
+	err := c.cc.Invoke(ctx, "/gpunet.stake.v1.Msg/CompleteJob", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) FailJob(ctx context.Context, in *MsgFailJob, opts ...grpc.CallOption) (*MsgFailJobResponse, error) {
+	out := new(MsgFailJobResponse)
+	err := c.cc.Invoke(ctx, "/gpunet.stake.v1.Msg/FailJob", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *msgClient) UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error) {
 	out := new(MsgUpdateParamsResponse)
 	err := c.cc.Invoke(ctx, "/gpunet.stake.v1.Msg/UpdateParams", in, out, opts...)
@@ -920,6 +1475,10 @@ type MsgServer interface {
 	Unstake(context.Context, *MsgUnstake) (*MsgUnstakeResponse, error)
 	CreateJob(context.Context, *MsgCreateJob) (*MsgCreateJobResponse, error)
 	CancelJob(context.Context, *MsgCancelJob) (*MsgCancelJobResponse, error)
+	AcceptLease(context.Context, *MsgAcceptLease) (*MsgAcceptLeaseResponse, error)
+	ReportCheckpoints(context.Context, *MsgReportCheckpoints) (*MsgReportCheckpointsResponse, error)
+	CompleteJob(context.Context, *MsgCompleteJob) (*MsgCompleteJobResponse, error)
+	FailJob(context.Context, *MsgFailJob) (*MsgFailJobResponse, error)
 	UpdateParams(context.Context, *MsgUpdateParams) (*MsgUpdateParamsResponse, error)
 }
 
@@ -944,6 +1503,18 @@ func (*UnimplementedMsgServer) CreateJob(ctx context.Context, req *MsgCreateJob)
 }
 func (*UnimplementedMsgServer) CancelJob(ctx context.Context, req *MsgCancelJob) (*MsgCancelJobResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CancelJob not implemented")
+}
+func (*UnimplementedMsgServer) AcceptLease(ctx context.Context, req *MsgAcceptLease) (*MsgAcceptLeaseResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AcceptLease not implemented")
+}
+func (*UnimplementedMsgServer) ReportCheckpoints(ctx context.Context, req *MsgReportCheckpoints) (*MsgReportCheckpointsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ReportCheckpoints not implemented")
+}
+func (*UnimplementedMsgServer) CompleteJob(ctx context.Context, req *MsgCompleteJob) (*MsgCompleteJobResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CompleteJob not implemented")
+}
+func (*UnimplementedMsgServer) FailJob(ctx context.Context, req *MsgFailJob) (*MsgFailJobResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method FailJob not implemented")
 }
 func (*UnimplementedMsgServer) UpdateParams(ctx context.Context, req *MsgUpdateParams) (*MsgUpdateParamsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateParams not implemented")
@@ -1061,6 +1632,78 @@ func _Msg_CancelJob_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Msg_AcceptLease_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgAcceptLease)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).AcceptLease(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/gpunet.stake.v1.Msg/AcceptLease",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).AcceptLease(ctx, req.(*MsgAcceptLease))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_ReportCheckpoints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgReportCheckpoints)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).ReportCheckpoints(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/gpunet.stake.v1.Msg/ReportCheckpoints",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).ReportCheckpoints(ctx, req.(*MsgReportCheckpoints))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_CompleteJob_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCompleteJob)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).CompleteJob(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/gpunet.stake.v1.Msg/CompleteJob",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).CompleteJob(ctx, req.(*MsgCompleteJob))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_FailJob_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgFailJob)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).FailJob(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/gpunet.stake.v1.Msg/FailJob",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).FailJob(ctx, req.(*MsgFailJob))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Msg_UpdateParams_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(MsgUpdateParams)
 	if err := dec(in); err != nil {
@@ -1109,6 +1752,22 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 			Handler:    _Msg_CancelJob_Handler,
 		},
 		{
+			MethodName: "AcceptLease",
+			Handler:    _Msg_AcceptLease_Handler,
+		},
+		{
+			MethodName: "ReportCheckpoints",
+			Handler:    _Msg_ReportCheckpoints_Handler,
+		},
+		{
+			MethodName: "CompleteJob",
+			Handler:    _Msg_CompleteJob_Handler,
+		},
+		{
+			MethodName: "FailJob",
+			Handler:    _Msg_FailJob_Handler,
+		},
+		{
 			MethodName: "UpdateParams",
 			Handler:    _Msg_UpdateParams_Handler,
 		},
@@ -1137,6 +1796,21 @@ func (m *MsgRegisterProvider) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.DiskMib != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DiskMib))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.MemoryMib != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.MemoryMib))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.Cpus != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Cpus))
+		i--
+		dAtA[i] = 0x30
+	}
 	{
 		size, err := m.PricePerGpuHour.MarshalToSizedBuffer(dAtA[:i])
 		if err != nil {
@@ -1230,6 +1904,21 @@ func (m *MsgUpdateProvider) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.DiskMib != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DiskMib))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.MemoryMib != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.MemoryMib))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.Cpus != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Cpus))
+		i--
+		dAtA[i] = 0x30
+	}
 	{
 		size, err := m.PricePerGpuHour.MarshalToSizedBuffer(dAtA[:i])
 		if err != nil {
@@ -1592,6 +2281,304 @@ func (m *MsgCancelJobResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *MsgAcceptLease) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgAcceptLease) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgAcceptLease) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgAcceptLeaseResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgAcceptLeaseResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgAcceptLeaseResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *CheckpointReport) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *CheckpointReport) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *CheckpointReport) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Root) > 0 {
+		i -= len(m.Root)
+		copy(dAtA[i:], m.Root)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Root)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Step != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Step))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgReportCheckpoints) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgReportCheckpoints) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgReportCheckpoints) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Checkpoints) > 0 {
+		for iNdEx := len(m.Checkpoints) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Checkpoints[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTx(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.JobId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgReportCheckpointsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgReportCheckpointsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgReportCheckpointsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCompleteJob) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCompleteJob) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCompleteJob) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Final.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.JobId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCompleteJobResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCompleteJobResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCompleteJobResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgFailJob) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgFailJob) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgFailJob) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.JobId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgFailJobResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgFailJobResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgFailJobResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
 func (m *MsgUpdateParams) Marshal() (dAtA []byte, err error) {
 	size := m.Size()
 	dAtA = make([]byte, size)
@@ -1694,6 +2681,15 @@ func (m *MsgRegisterProvider) Size() (n int) {
 	}
 	l = m.PricePerGpuHour.Size()
 	n += 1 + l + sovTx(uint64(l))
+	if m.Cpus != 0 {
+		n += 1 + sovTx(uint64(m.Cpus))
+	}
+	if m.MemoryMib != 0 {
+		n += 1 + sovTx(uint64(m.MemoryMib))
+	}
+	if m.DiskMib != 0 {
+		n += 1 + sovTx(uint64(m.DiskMib))
+	}
 	return n
 }
 
@@ -1734,6 +2730,15 @@ func (m *MsgUpdateProvider) Size() (n int) {
 	}
 	l = m.PricePerGpuHour.Size()
 	n += 1 + l + sovTx(uint64(l))
+	if m.Cpus != 0 {
+		n += 1 + sovTx(uint64(m.Cpus))
+	}
+	if m.MemoryMib != 0 {
+		n += 1 + sovTx(uint64(m.MemoryMib))
+	}
+	if m.DiskMib != 0 {
+		n += 1 + sovTx(uint64(m.DiskMib))
+	}
 	return n
 }
 
@@ -1857,6 +2862,134 @@ func (m *MsgCancelJobResponse) Size() (n int) {
 	_ = l
 	l = m.Refunded.Size()
 	n += 1 + l + sovTx(uint64(l))
+	return n
+}
+
+func (m *MsgAcceptLease) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.JobId != 0 {
+		n += 1 + sovTx(uint64(m.JobId))
+	}
+	return n
+}
+
+func (m *MsgAcceptLeaseResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *CheckpointReport) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Step != 0 {
+		n += 1 + sovTx(uint64(m.Step))
+	}
+	l = len(m.Root)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgReportCheckpoints) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.JobId != 0 {
+		n += 1 + sovTx(uint64(m.JobId))
+	}
+	if len(m.Checkpoints) > 0 {
+		for _, e := range m.Checkpoints {
+			l = e.Size()
+			n += 1 + l + sovTx(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *MsgReportCheckpointsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgCompleteJob) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.JobId != 0 {
+		n += 1 + sovTx(uint64(m.JobId))
+	}
+	l = m.Final.Size()
+	n += 1 + l + sovTx(uint64(l))
+	return n
+}
+
+func (m *MsgCompleteJobResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgFailJob) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.JobId != 0 {
+		n += 1 + sovTx(uint64(m.JobId))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgFailJobResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
 	return n
 }
 
@@ -2082,6 +3215,63 @@ func (m *MsgRegisterProvider) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Cpus", wireType)
+			}
+			m.Cpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Cpus |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MemoryMib", wireType)
+			}
+			m.MemoryMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MemoryMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DiskMib", wireType)
+			}
+			m.DiskMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DiskMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTx(dAtA[iNdEx:])
@@ -2345,6 +3535,63 @@ func (m *MsgUpdateProvider) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Cpus", wireType)
+			}
+			m.Cpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Cpus |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MemoryMib", wireType)
+			}
+			m.MemoryMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MemoryMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DiskMib", wireType)
+			}
+			m.DiskMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DiskMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTx(dAtA[iNdEx:])
@@ -3198,6 +4445,812 @@ func (m *MsgCancelJobResponse) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgAcceptLease) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgAcceptLease: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgAcceptLease: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgAcceptLeaseResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgAcceptLeaseResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgAcceptLeaseResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *CheckpointReport) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: CheckpointReport: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: CheckpointReport: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Step", wireType)
+			}
+			m.Step = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Step |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Root", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Root = append(m.Root[:0], dAtA[iNdEx:postIndex]...)
+			if m.Root == nil {
+				m.Root = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgReportCheckpoints) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgReportCheckpoints: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgReportCheckpoints: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Checkpoints", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Checkpoints = append(m.Checkpoints, CheckpointReport{})
+			if err := m.Checkpoints[len(m.Checkpoints)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgReportCheckpointsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgReportCheckpointsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgReportCheckpointsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCompleteJob) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCompleteJob: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCompleteJob: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Final", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Final.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCompleteJobResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCompleteJobResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCompleteJobResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgFailJob) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgFailJob: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgFailJob: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgFailJobResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgFailJobResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgFailJobResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTx(dAtA[iNdEx:])

@@ -163,6 +163,12 @@ type Params struct {
 	VerifierFee cosmossdk_io_math.Int `protobuf:"bytes,10,opt,name=verifier_fee,json=verifierFee,proto3,customtype=cosmossdk.io/math.Int" json:"verifier_fee"`
 	// jail_duration is the number of blocks a faulty provider is kept off the scheduler.
 	JailDuration uint64 `protobuf:"varint,11,opt,name=jail_duration,json=jailDuration,proto3" json:"jail_duration,omitempty"`
+	// progress_timeout is the number of blocks a running lease may go without
+	// a checkpoint report before the provider loses it and the job is placed
+	// again from its last committed checkpoint.
+	ProgressTimeout uint64 `protobuf:"varint,12,opt,name=progress_timeout,json=progressTimeout,proto3" json:"progress_timeout,omitempty"`
+	// max_placements_per_block bounds the scheduler's work in one block.
+	MaxPlacementsPerBlock uint32 `protobuf:"varint,13,opt,name=max_placements_per_block,json=maxPlacementsPerBlock,proto3" json:"max_placements_per_block,omitempty"`
 }
 
 func (m *Params) Reset()         { *m = Params{} }
@@ -236,6 +242,20 @@ func (m *Params) GetCommitteeSize() uint32 {
 func (m *Params) GetJailDuration() uint64 {
 	if m != nil {
 		return m.JailDuration
+	}
+	return 0
+}
+
+func (m *Params) GetProgressTimeout() uint64 {
+	if m != nil {
+		return m.ProgressTimeout
+	}
+	return 0
+}
+
+func (m *Params) GetMaxPlacementsPerBlock() uint32 {
+	if m != nil {
+		return m.MaxPlacementsPerBlock
 	}
 	return 0
 }
@@ -317,11 +337,21 @@ type Provider struct {
 	Multiaddrs []string `protobuf:"bytes,3,rep,name=multiaddrs,proto3" json:"multiaddrs,omitempty"`
 	Gpus       []GPU    `protobuf:"bytes,4,rep,name=gpus,proto3" json:"gpus"`
 	// price_per_gpu_hour in ugpu.
-	PricePerGpuHour  cosmossdk_io_math.Int `protobuf:"bytes,5,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3,customtype=cosmossdk.io/math.Int" json:"price_per_gpu_hour"`
-	FreeGpus         uint32                `protobuf:"varint,6,opt,name=free_gpus,json=freeGpus,proto3" json:"free_gpus,omitempty"`
-	Status           ProviderStatus        `protobuf:"varint,7,opt,name=status,proto3,enum=gpunet.stake.v1.ProviderStatus" json:"status,omitempty"`
-	JailedUntil      int64                 `protobuf:"varint,8,opt,name=jailed_until,json=jailedUntil,proto3" json:"jailed_until,omitempty"`
-	RegisteredHeight int64                 `protobuf:"varint,9,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
+	PricePerGpuHour cosmossdk_io_math.Int `protobuf:"bytes,5,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3,customtype=cosmossdk.io/math.Int" json:"price_per_gpu_hour"`
+	FreeGpus        uint32                `protobuf:"varint,6,opt,name=free_gpus,json=freeGpus,proto3" json:"free_gpus,omitempty"`
+	Status          ProviderStatus        `protobuf:"varint,7,opt,name=status,proto3,enum=gpunet.stake.v1.ProviderStatus" json:"status,omitempty"`
+	// jailed_until is the height from which a jailed provider is placed on again.
+	JailedUntil      int64 `protobuf:"varint,8,opt,name=jailed_until,json=jailedUntil,proto3" json:"jailed_until,omitempty"`
+	RegisteredHeight int64 `protobuf:"varint,9,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
+	// Capacity for jobs besides GPUs, and what leases leave of it.
+	Cpus          uint64 `protobuf:"varint,10,opt,name=cpus,proto3" json:"cpus,omitempty"`
+	MemoryMib     uint64 `protobuf:"varint,11,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	DiskMib       uint64 `protobuf:"varint,12,opt,name=disk_mib,json=diskMib,proto3" json:"disk_mib,omitempty"`
+	FreeCpus      uint64 `protobuf:"varint,13,opt,name=free_cpus,json=freeCpus,proto3" json:"free_cpus,omitempty"`
+	FreeMemoryMib uint64 `protobuf:"varint,14,opt,name=free_memory_mib,json=freeMemoryMib,proto3" json:"free_memory_mib,omitempty"`
+	FreeDiskMib   uint64 `protobuf:"varint,15,opt,name=free_disk_mib,json=freeDiskMib,proto3" json:"free_disk_mib,omitempty"`
+	// jobs_succeeded counts the provider's jobs settled as SUCCEEDED.
+	JobsSucceeded uint64 `protobuf:"varint,16,opt,name=jobs_succeeded,json=jobsSucceeded,proto3" json:"jobs_succeeded,omitempty"`
 }
 
 func (m *Provider) Reset()         { *m = Provider{} }
@@ -409,6 +439,55 @@ func (m *Provider) GetJailedUntil() int64 {
 func (m *Provider) GetRegisteredHeight() int64 {
 	if m != nil {
 		return m.RegisteredHeight
+	}
+	return 0
+}
+
+func (m *Provider) GetCpus() uint64 {
+	if m != nil {
+		return m.Cpus
+	}
+	return 0
+}
+
+func (m *Provider) GetMemoryMib() uint64 {
+	if m != nil {
+		return m.MemoryMib
+	}
+	return 0
+}
+
+func (m *Provider) GetDiskMib() uint64 {
+	if m != nil {
+		return m.DiskMib
+	}
+	return 0
+}
+
+func (m *Provider) GetFreeCpus() uint64 {
+	if m != nil {
+		return m.FreeCpus
+	}
+	return 0
+}
+
+func (m *Provider) GetFreeMemoryMib() uint64 {
+	if m != nil {
+		return m.FreeMemoryMib
+	}
+	return 0
+}
+
+func (m *Provider) GetFreeDiskMib() uint64 {
+	if m != nil {
+		return m.FreeDiskMib
+	}
+	return 0
+}
+
+func (m *Provider) GetJobsSucceeded() uint64 {
+	if m != nil {
+		return m.JobsSucceeded
 	}
 	return 0
 }
@@ -557,6 +636,26 @@ type Job struct {
 	Status        JobStatus             `protobuf:"varint,5,opt,name=status,proto3,enum=gpunet.stake.v1.JobStatus" json:"status,omitempty"`
 	CreatedHeight int64                 `protobuf:"varint,6,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`
 	UpdatedHeight int64                 `protobuf:"varint,7,opt,name=updated_height,json=updatedHeight,proto3" json:"updated_height,omitempty"`
+	// lease is the job's current placement; empty while PENDING and after it ends.
+	Lease *Lease `protobuf:"bytes,8,opt,name=lease,proto3" json:"lease,omitempty"`
+	// checkpoints is the trail of committed checkpoints, in step order.
+	Checkpoints []Checkpoint `protobuf:"bytes,9,rep,name=checkpoints,proto3" json:"checkpoints"`
+	// seed is the job's GPUNET_SEED, fixed at creation.
+	Seed uint64 `protobuf:"varint,10,opt,name=seed,proto3" json:"seed,omitempty"`
+	// placements counts the leases the job has had.
+	Placements uint32 `protobuf:"varint,11,opt,name=placements,proto3" json:"placements,omitempty"`
+	// paid is what providers have been paid from the escrow so far (in ugpu).
+	Paid cosmossdk_io_math.Int `protobuf:"bytes,12,opt,name=paid,proto3,customtype=cosmossdk.io/math.Int" json:"paid"`
+	// run_seconds is the block time the job has run under accepted leases.
+	RunSeconds int64 `protobuf:"varint,13,opt,name=run_seconds,json=runSeconds,proto3" json:"run_seconds,omitempty"`
+	// settle_time is when a VERIFYING job's challenge window closes.
+	SettleTime time.Time `protobuf:"bytes,14,opt,name=settle_time,json=settleTime,proto3,stdtime" json:"settle_time"`
+	// reason says why the job FAILED (or the last lease was lost).
+	Reason string `protobuf:"bytes,15,opt,name=reason,proto3" json:"reason,omitempty"`
+	// history is the state timeline.
+	History []Transition `protobuf:"bytes,16,rep,name=history,proto3" json:"history"`
+	// owed is what the lease holder is paid when a VERIFYING job settles.
+	Owed cosmossdk_io_math.Int `protobuf:"bytes,17,opt,name=owed,proto3,customtype=cosmossdk.io/math.Int" json:"owed"`
 }
 
 func (m *Job) Reset()         { *m = Job{} }
@@ -634,6 +733,342 @@ func (m *Job) GetUpdatedHeight() int64 {
 	return 0
 }
 
+func (m *Job) GetLease() *Lease {
+	if m != nil {
+		return m.Lease
+	}
+	return nil
+}
+
+func (m *Job) GetCheckpoints() []Checkpoint {
+	if m != nil {
+		return m.Checkpoints
+	}
+	return nil
+}
+
+func (m *Job) GetSeed() uint64 {
+	if m != nil {
+		return m.Seed
+	}
+	return 0
+}
+
+func (m *Job) GetPlacements() uint32 {
+	if m != nil {
+		return m.Placements
+	}
+	return 0
+}
+
+func (m *Job) GetRunSeconds() int64 {
+	if m != nil {
+		return m.RunSeconds
+	}
+	return 0
+}
+
+func (m *Job) GetSettleTime() time.Time {
+	if m != nil {
+		return m.SettleTime
+	}
+	return time.Time{}
+}
+
+func (m *Job) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+func (m *Job) GetHistory() []Transition {
+	if m != nil {
+		return m.History
+	}
+	return nil
+}
+
+// Lease is a job placed on a provider.
+type Lease struct {
+	Provider        string                `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	PricePerGpuHour cosmossdk_io_math.Int `protobuf:"bytes,2,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3,customtype=cosmossdk.io/math.Int" json:"price_per_gpu_hour"`
+	Gpus            uint32                `protobuf:"varint,3,opt,name=gpus,proto3" json:"gpus,omitempty"`
+	Cpus            uint64                `protobuf:"varint,4,opt,name=cpus,proto3" json:"cpus,omitempty"`
+	MemoryMib       uint64                `protobuf:"varint,5,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	DiskMib         uint64                `protobuf:"varint,6,opt,name=disk_mib,json=diskMib,proto3" json:"disk_mib,omitempty"`
+	LeasedHeight    int64                 `protobuf:"varint,7,opt,name=leased_height,json=leasedHeight,proto3" json:"leased_height,omitempty"`
+	// accept_deadline is the last height at which AcceptLease is taken.
+	AcceptDeadline int64 `protobuf:"varint,8,opt,name=accept_deadline,json=acceptDeadline,proto3" json:"accept_deadline,omitempty"`
+	// accepted_height is 0 until the provider accepts.
+	AcceptedHeight int64     `protobuf:"varint,9,opt,name=accepted_height,json=acceptedHeight,proto3" json:"accepted_height,omitempty"`
+	AcceptedTime   time.Time `protobuf:"bytes,10,opt,name=accepted_time,json=acceptedTime,proto3,stdtime" json:"accepted_time"`
+	// progress_deadline is the last height at which the running lease is kept
+	// without a new checkpoint report.
+	ProgressDeadline int64 `protobuf:"varint,11,opt,name=progress_deadline,json=progressDeadline,proto3" json:"progress_deadline,omitempty"`
+	// start_step is the step the lease starts from: the job's last committed
+	// checkpoint when it was placed.
+	StartStep int64 `protobuf:"varint,12,opt,name=start_step,json=startStep,proto3" json:"start_step,omitempty"`
+	// max_end_time is accepted_time + the spec's max_duration.
+	MaxEndTime time.Time `protobuf:"bytes,13,opt,name=max_end_time,json=maxEndTime,proto3,stdtime" json:"max_end_time"`
+}
+
+func (m *Lease) Reset()         { *m = Lease{} }
+func (m *Lease) String() string { return proto.CompactTextString(m) }
+func (*Lease) ProtoMessage()    {}
+func (*Lease) Descriptor() ([]byte, []int) {
+	return fileDescriptor_131635d76034590d, []int{6}
+}
+func (m *Lease) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Lease) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Lease.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Lease) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Lease.Merge(m, src)
+}
+func (m *Lease) XXX_Size() int {
+	return m.Size()
+}
+func (m *Lease) XXX_DiscardUnknown() {
+	xxx_messageInfo_Lease.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Lease proto.InternalMessageInfo
+
+func (m *Lease) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *Lease) GetGpus() uint32 {
+	if m != nil {
+		return m.Gpus
+	}
+	return 0
+}
+
+func (m *Lease) GetCpus() uint64 {
+	if m != nil {
+		return m.Cpus
+	}
+	return 0
+}
+
+func (m *Lease) GetMemoryMib() uint64 {
+	if m != nil {
+		return m.MemoryMib
+	}
+	return 0
+}
+
+func (m *Lease) GetDiskMib() uint64 {
+	if m != nil {
+		return m.DiskMib
+	}
+	return 0
+}
+
+func (m *Lease) GetLeasedHeight() int64 {
+	if m != nil {
+		return m.LeasedHeight
+	}
+	return 0
+}
+
+func (m *Lease) GetAcceptDeadline() int64 {
+	if m != nil {
+		return m.AcceptDeadline
+	}
+	return 0
+}
+
+func (m *Lease) GetAcceptedHeight() int64 {
+	if m != nil {
+		return m.AcceptedHeight
+	}
+	return 0
+}
+
+func (m *Lease) GetAcceptedTime() time.Time {
+	if m != nil {
+		return m.AcceptedTime
+	}
+	return time.Time{}
+}
+
+func (m *Lease) GetProgressDeadline() int64 {
+	if m != nil {
+		return m.ProgressDeadline
+	}
+	return 0
+}
+
+func (m *Lease) GetStartStep() int64 {
+	if m != nil {
+		return m.StartStep
+	}
+	return 0
+}
+
+func (m *Lease) GetMaxEndTime() time.Time {
+	if m != nil {
+		return m.MaxEndTime
+	}
+	return time.Time{}
+}
+
+// Checkpoint is one committed checkpoint of a job.
+type Checkpoint struct {
+	Step int64 `protobuf:"varint,1,opt,name=step,proto3" json:"step,omitempty"`
+	// root is the Merkle root over the file's 1 MiB chunks (runtime/commit).
+	Root     []byte `protobuf:"bytes,2,opt,name=root,proto3" json:"root,omitempty"`
+	Height   int64  `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`
+	Provider string `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
+}
+
+func (m *Checkpoint) Reset()         { *m = Checkpoint{} }
+func (m *Checkpoint) String() string { return proto.CompactTextString(m) }
+func (*Checkpoint) ProtoMessage()    {}
+func (*Checkpoint) Descriptor() ([]byte, []int) {
+	return fileDescriptor_131635d76034590d, []int{7}
+}
+func (m *Checkpoint) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Checkpoint) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Checkpoint.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Checkpoint) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Checkpoint.Merge(m, src)
+}
+func (m *Checkpoint) XXX_Size() int {
+	return m.Size()
+}
+func (m *Checkpoint) XXX_DiscardUnknown() {
+	xxx_messageInfo_Checkpoint.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Checkpoint proto.InternalMessageInfo
+
+func (m *Checkpoint) GetStep() int64 {
+	if m != nil {
+		return m.Step
+	}
+	return 0
+}
+
+func (m *Checkpoint) GetRoot() []byte {
+	if m != nil {
+		return m.Root
+	}
+	return nil
+}
+
+func (m *Checkpoint) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *Checkpoint) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+// Transition is one step of a job's state timeline.
+type Transition struct {
+	Status JobStatus `protobuf:"varint,1,opt,name=status,proto3,enum=gpunet.stake.v1.JobStatus" json:"status,omitempty"`
+	Height int64     `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	Time   time.Time `protobuf:"bytes,3,opt,name=time,proto3,stdtime" json:"time"`
+	Note   string    `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+}
+
+func (m *Transition) Reset()         { *m = Transition{} }
+func (m *Transition) String() string { return proto.CompactTextString(m) }
+func (*Transition) ProtoMessage()    {}
+func (*Transition) Descriptor() ([]byte, []int) {
+	return fileDescriptor_131635d76034590d, []int{8}
+}
+func (m *Transition) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Transition) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Transition.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Transition) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Transition.Merge(m, src)
+}
+func (m *Transition) XXX_Size() int {
+	return m.Size()
+}
+func (m *Transition) XXX_DiscardUnknown() {
+	xxx_messageInfo_Transition.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Transition proto.InternalMessageInfo
+
+func (m *Transition) GetStatus() JobStatus {
+	if m != nil {
+		return m.Status
+	}
+	return JOB_STATUS_UNSPECIFIED
+}
+
+func (m *Transition) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *Transition) GetTime() time.Time {
+	if m != nil {
+		return m.Time
+	}
+	return time.Time{}
+}
+
+func (m *Transition) GetNote() string {
+	if m != nil {
+		return m.Note
+	}
+	return ""
+}
+
 // Validator is a member of the fixed (proof-of-authority) consensus set.
 type Validator struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -646,7 +1081,7 @@ func (m *Validator) Reset()         { *m = Validator{} }
 func (m *Validator) String() string { return proto.CompactTextString(m) }
 func (*Validator) ProtoMessage()    {}
 func (*Validator) Descriptor() ([]byte, []int) {
-	return fileDescriptor_131635d76034590d, []int{6}
+	return fileDescriptor_131635d76034590d, []int{9}
 }
 func (m *Validator) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -706,96 +1141,132 @@ func init() {
 	proto.RegisterType((*Stake)(nil), "gpunet.stake.v1.Stake")
 	proto.RegisterType((*UnbondingEntry)(nil), "gpunet.stake.v1.UnbondingEntry")
 	proto.RegisterType((*Job)(nil), "gpunet.stake.v1.Job")
+	proto.RegisterType((*Lease)(nil), "gpunet.stake.v1.Lease")
+	proto.RegisterType((*Checkpoint)(nil), "gpunet.stake.v1.Checkpoint")
+	proto.RegisterType((*Transition)(nil), "gpunet.stake.v1.Transition")
 	proto.RegisterType((*Validator)(nil), "gpunet.stake.v1.Validator")
 }
 
 func init() { proto.RegisterFile("gpunet/stake/v1/types.proto", fileDescriptor_131635d76034590d) }
 
 var fileDescriptor_131635d76034590d = []byte{
-	// 1321 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x56, 0x31, 0x6f, 0xdb, 0x46,
-	0x14, 0x36, 0x45, 0x5a, 0xb6, 0xce, 0xb1, 0x2c, 0x1f, 0xe4, 0x94, 0x91, 0x5b, 0xc9, 0x75, 0x9b,
-	0xd6, 0x4d, 0x10, 0x29, 0x51, 0x87, 0x02, 0x1d, 0x0a, 0xc8, 0x12, 0x6d, 0xcb, 0x75, 0x14, 0xe1,
-	0x64, 0xb9, 0x4d, 0x17, 0x82, 0x22, 0xcf, 0xd4, 0x25, 0x24, 0x8f, 0x20, 0x8f, 0x76, 0x9c, 0xa5,
-	0x6b, 0xd1, 0x29, 0x63, 0xe7, 0x76, 0xe8, 0xd0, 0xa5, 0x43, 0xc6, 0xfe, 0x80, 0x6c, 0x0d, 0x32,
-	0x15, 0x1d, 0xd2, 0x22, 0x19, 0x3a, 0xf7, 0x1f, 0x14, 0x77, 0x47, 0x29, 0xb2, 0x1c, 0xa0, 0x90,
-	0x17, 0x81, 0x7c, 0xdf, 0xbb, 0xf7, 0xee, 0x7d, 0xef, 0x7d, 0x8f, 0x02, 0xeb, 0x6e, 0x98, 0x04,
-	0x98, 0xd5, 0x62, 0x66, 0x3d, 0xc4, 0xb5, 0x93, 0x3b, 0x35, 0x76, 0x16, 0xe2, 0xb8, 0x1a, 0x46,
-	0x94, 0x51, 0xb8, 0x22, 0xc1, 0xaa, 0x00, 0xab, 0x27, 0x77, 0x4a, 0x45, 0x97, 0xba, 0x54, 0x60,
-	0x35, 0xfe, 0x24, 0xdd, 0x4a, 0xd7, 0x6c, 0x1a, 0xfb, 0x34, 0x36, 0x25, 0x20, 0x5f, 0x52, 0x68,
-	0xd5, 0xf2, 0x49, 0x40, 0x6b, 0xe2, 0x37, 0x35, 0x95, 0x5d, 0x4a, 0x5d, 0x0f, 0xd7, 0xc4, 0xdb,
-	0x20, 0x39, 0xae, 0x39, 0x49, 0x64, 0x31, 0x42, 0x83, 0x14, 0xaf, 0x4c, 0xe3, 0x8c, 0xf8, 0x38,
-	0x66, 0x96, 0x1f, 0x4a, 0x87, 0xcd, 0xdf, 0xb3, 0x20, 0xdb, 0xb5, 0x22, 0xcb, 0x8f, 0xe1, 0x7d,
-	0x00, 0x7d, 0x12, 0xf0, 0xc4, 0x27, 0xc4, 0xc1, 0x91, 0x29, 0x2e, 0xaa, 0x2b, 0x1b, 0xca, 0x56,
-	0x6e, 0xfb, 0xe6, 0xb3, 0x97, 0x95, 0xb9, 0x3f, 0x5f, 0x56, 0xd6, 0xe4, 0x85, 0x62, 0xe7, 0x61,
-	0x95, 0xd0, 0x9a, 0x6f, 0xb1, 0x61, 0xb5, 0x1d, 0xb0, 0x17, 0x4f, 0x6f, 0x81, 0xf4, 0xa6, 0xed,
-	0x80, 0xa1, 0x82, 0x4f, 0x82, 0x6e, 0x1a, 0xa5, 0xc7, 0x83, 0x8c, 0x42, 0x9f, 0xe0, 0x88, 0x1c,
-	0x93, 0x71, 0xe8, 0xcc, 0xe5, 0x42, 0x1f, 0xa5, 0x51, 0x64, 0xe8, 0x0e, 0x28, 0x24, 0xc1, 0x80,
-	0x06, 0x0e, 0x09, 0x5c, 0x33, 0xc4, 0x11, 0xa1, 0x8e, 0xae, 0x6e, 0x28, 0x5b, 0x4b, 0xf5, 0x6b,
-	0x55, 0x59, 0x7c, 0x75, 0x54, 0x7c, 0xb5, 0x95, 0x92, 0xb3, 0xbd, 0xc8, 0x73, 0xfe, 0xf0, 0x57,
-	0x45, 0x41, 0x2b, 0xe3, 0xc3, 0x5d, 0x71, 0x16, 0xde, 0x06, 0x45, 0x0f, 0x5b, 0x31, 0x36, 0x2d,
-	0xdb, 0xc6, 0x21, 0x33, 0x39, 0x61, 0x34, 0x61, 0xba, 0xb6, 0xa1, 0x6c, 0x69, 0x08, 0x0a, 0xac,
-	0x21, 0xa0, 0x43, 0x89, 0xf0, 0x1b, 0xd8, 0x43, 0xcb, 0xf3, 0x70, 0xe0, 0x62, 0xf3, 0x94, 0x04,
-	0x0e, 0x3d, 0xd5, 0xe7, 0x67, 0xb8, 0xc1, 0xf8, 0xf0, 0x57, 0xe2, 0x2c, 0xfc, 0x08, 0xac, 0xc4,
-	0x96, 0x1f, 0x7a, 0x38, 0xe6, 0xf5, 0x98, 0x0f, 0xe8, 0x40, 0xcf, 0x6e, 0x28, 0x5b, 0xcb, 0x68,
-	0x39, 0x35, 0x77, 0x71, 0xb4, 0x4f, 0x07, 0xf0, 0x3a, 0xc8, 0xdb, 0xd4, 0xf7, 0x09, 0x63, 0x18,
-	0x9b, 0x31, 0x79, 0x8c, 0xf5, 0x05, 0xe9, 0x36, 0xb6, 0xf6, 0xc8, 0x63, 0x0c, 0x6d, 0x50, 0x8c,
-	0x3d, 0x2b, 0x1e, 0x9a, 0xc7, 0x91, 0x65, 0xf3, 0xdc, 0xfc, 0x21, 0x71, 0xf4, 0x45, 0xc1, 0xfe,
-	0x9d, 0x94, 0xfd, 0xf5, 0x8b, 0xec, 0x1f, 0x60, 0xd7, 0xb2, 0xcf, 0x5a, 0xd8, 0x9e, 0xe8, 0x41,
-	0x0b, 0xdb, 0x08, 0x8a, 0x70, 0x3b, 0x69, 0xb4, 0x1d, 0x1e, 0x0c, 0x3e, 0x02, 0x95, 0xe9, 0x24,
-	0x96, 0x27, 0x49, 0x4c, 0x62, 0x51, 0xb1, 0x9e, 0xbb, 0x6c, 0xbe, 0x77, 0xcf, 0xe7, 0xe3, 0x71,
-	0x1b, 0xe3, 0xb0, 0xb0, 0x03, 0xae, 0x8c, 0xc7, 0xea, 0x18, 0x63, 0x1d, 0xcc, 0x3e, 0x54, 0x4b,
-	0xa3, 0x00, 0x3b, 0x18, 0xc3, 0x0f, 0xc0, 0xf2, 0x03, 0x8b, 0x78, 0xe6, 0x48, 0x48, 0xfa, 0x92,
-	0x68, 0xfc, 0x15, 0x6e, 0x1c, 0x75, 0xef, 0xf3, 0xd2, 0xf7, 0xff, 0xfc, 0x7a, 0x63, 0x2d, 0x55,
-	0xfb, 0xa3, 0x54, 0xef, 0x52, 0x46, 0x9b, 0xdf, 0x02, 0x75, 0xb7, 0xdb, 0x87, 0x45, 0x30, 0xef,
-	0x53, 0x07, 0x7b, 0x52, 0x40, 0x48, 0xbe, 0xc0, 0xf7, 0x00, 0xf0, 0xb1, 0x4f, 0xa3, 0x33, 0xd3,
-	0x27, 0x03, 0x21, 0x00, 0x0d, 0xe5, 0xa4, 0xe5, 0x2e, 0x19, 0xc0, 0x5b, 0x00, 0xda, 0xd4, 0x0f,
-	0x13, 0x86, 0x4d, 0xdb, 0x0a, 0xad, 0x01, 0xf1, 0x08, 0x3b, 0x13, 0xe3, 0x9c, 0x43, 0xab, 0x29,
-	0xd2, 0x1c, 0x03, 0x3c, 0x87, 0x4d, 0x93, 0x40, 0x0e, 0xe7, 0x32, 0x92, 0x2f, 0x9b, 0x3f, 0xab,
-	0x60, 0x71, 0x24, 0x3f, 0x58, 0x07, 0x0b, 0x96, 0xe3, 0x44, 0x38, 0x8e, 0x53, 0x25, 0xeb, 0x2f,
-	0x9e, 0xde, 0x2a, 0xa6, 0xc5, 0x37, 0x24, 0xd2, 0x63, 0x11, 0x09, 0x5c, 0x34, 0x72, 0x84, 0xef,
-	0x80, 0x85, 0x10, 0xe3, 0xc8, 0x24, 0x8e, 0x94, 0x28, 0xca, 0xf2, 0xd7, 0xb6, 0x03, 0xcb, 0x00,
-	0xf8, 0x89, 0xc7, 0x08, 0x77, 0x8c, 0x75, 0x75, 0x43, 0xdd, 0xca, 0xa1, 0x09, 0x0b, 0xac, 0x02,
-	0xcd, 0x0d, 0x93, 0x58, 0xd7, 0x36, 0xd4, 0xad, 0xa5, 0x7a, 0xb1, 0x3a, 0xb5, 0xf1, 0xaa, 0xbb,
-	0xdd, 0xfe, 0xb6, 0xc6, 0x3b, 0x83, 0x84, 0x1f, 0xfc, 0x1a, 0xc0, 0x30, 0x22, 0x36, 0x16, 0x73,
-	0xee, 0x86, 0x89, 0x39, 0xa4, 0x49, 0x24, 0xb4, 0x33, 0x63, 0x07, 0x57, 0x44, 0x98, 0x2e, 0x8e,
-	0x76, 0xc3, 0x64, 0x8f, 0x26, 0x11, 0x5c, 0x07, 0xb9, 0xe3, 0x08, 0x63, 0x53, 0x5c, 0x47, 0xaa,
-	0x67, 0x91, 0x1b, 0x76, 0x79, 0xda, 0xcf, 0x40, 0x36, 0x66, 0x16, 0x4b, 0x62, 0x21, 0x98, 0x7c,
-	0xbd, 0x72, 0xe1, 0xa2, 0x13, 0xdb, 0x8b, 0x25, 0x31, 0x4a, 0xdd, 0xe1, 0xfb, 0x40, 0x8c, 0x01,
-	0x76, 0xcc, 0x24, 0x60, 0xc4, 0x13, 0x12, 0x52, 0xd1, 0x92, 0xb4, 0xf5, 0xb9, 0x09, 0xde, 0x04,
-	0xab, 0x11, 0x76, 0x49, 0xcc, 0x70, 0x84, 0x1d, 0x73, 0x88, 0x89, 0x3b, 0x64, 0x62, 0xf4, 0x55,
-	0x54, 0x78, 0x03, 0xec, 0x09, 0xfb, 0xe6, 0x2f, 0x0a, 0x98, 0x97, 0x5b, 0xec, 0x32, 0x6d, 0xfa,
-	0x04, 0x68, 0x11, 0xf5, 0xe4, 0x1a, 0xcd, 0xd7, 0xd7, 0x2e, 0x14, 0x81, 0xa8, 0x87, 0x91, 0x70,
-	0x81, 0x4d, 0x90, 0xb5, 0x7c, 0x31, 0x29, 0xea, 0xec, 0xe4, 0xa6, 0x47, 0x37, 0x7f, 0xcb, 0x80,
-	0x7c, 0x7f, 0xb4, 0x2d, 0x8d, 0x80, 0x45, 0x67, 0x30, 0x0f, 0x32, 0xc4, 0x11, 0x37, 0xd6, 0x50,
-	0x86, 0x38, 0x93, 0x65, 0x64, 0x66, 0x2d, 0x43, 0x9d, 0xa5, 0x0c, 0xed, 0xd2, 0x65, 0xc0, 0x8f,
-	0xc1, 0x8a, 0x1d, 0x61, 0xa1, 0xe3, 0x51, 0x7f, 0xe6, 0x45, 0x7f, 0xf2, 0x23, 0xb3, 0xec, 0x0e,
-	0xbc, 0x0b, 0x56, 0xb8, 0xe4, 0x3c, 0x2c, 0x5c, 0xf9, 0x77, 0x40, 0x4c, 0xd2, 0x52, 0xbd, 0x74,
-	0x61, 0xad, 0x1f, 0x8e, 0xbe, 0xaa, 0x72, 0xaf, 0x3f, 0xe1, 0x7b, 0x3d, 0xff, 0xe6, 0x30, 0x87,
-	0x37, 0x7f, 0xcc, 0x00, 0x95, 0xaf, 0xed, 0x69, 0xce, 0x6e, 0x83, 0xac, 0xed, 0x11, 0x1c, 0xb0,
-	0xff, 0xa5, 0x2c, 0xf5, 0x83, 0x10, 0x68, 0x71, 0x88, 0xed, 0x74, 0x2f, 0x88, 0x67, 0x4e, 0x0d,
-	0x8e, 0xed, 0x88, 0x9e, 0x5e, 0x8a, 0x1a, 0x79, 0x14, 0xd6, 0xc7, 0xc2, 0x98, 0x17, 0xcd, 0x28,
-	0x5d, 0x68, 0xc6, 0x3e, 0x1d, 0x4c, 0x69, 0x82, 0x7f, 0x85, 0x38, 0x6f, 0x6f, 0xa6, 0x3d, 0x2b,
-	0xd8, 0x5c, 0x4e, 0xad, 0x29, 0x99, 0xd7, 0x41, 0x3e, 0x09, 0x9d, 0x49, 0xb7, 0x05, 0xe9, 0x96,
-	0x5a, 0x53, 0x45, 0x74, 0x40, 0xee, 0xc8, 0xf2, 0x88, 0x63, 0x31, 0x1a, 0xf1, 0x3a, 0x03, 0xcb,
-	0x4f, 0xff, 0x82, 0x20, 0xf1, 0x2c, 0x76, 0x53, 0x32, 0x30, 0x1f, 0xe2, 0x33, 0x41, 0xd7, 0x15,
-	0x94, 0x0d, 0x93, 0xc1, 0x97, 0x58, 0xec, 0xc2, 0x90, 0x9e, 0xe2, 0x48, 0xb0, 0xa2, 0x22, 0xf9,
-	0x72, 0x63, 0x0f, 0x68, 0x7c, 0x7e, 0x60, 0x11, 0x14, 0xd0, 0xbd, 0x03, 0xc3, 0xec, 0x77, 0x7a,
-	0x5d, 0xa3, 0xd9, 0xde, 0x69, 0x1b, 0xad, 0xc2, 0x1c, 0x5c, 0x05, 0xcb, 0xc2, 0xda, 0x45, 0xf7,
-	0x8e, 0xda, 0x2d, 0x03, 0x15, 0x94, 0xb1, 0xe9, 0xc8, 0x40, 0xdc, 0x0b, 0x15, 0x32, 0x25, 0xed,
-	0xbb, 0x9f, 0xca, 0x73, 0x37, 0x28, 0xc8, 0x9f, 0xdf, 0x0a, 0xb0, 0x02, 0xd6, 0x47, 0x07, 0xcd,
-	0xde, 0x61, 0xe3, 0xb0, 0xdf, 0x9b, 0x0a, 0x5f, 0x02, 0x57, 0xa7, 0x1d, 0x1a, 0xcd, 0xc3, 0xf6,
-	0x91, 0x51, 0x50, 0xde, 0x86, 0xed, 0x37, 0xda, 0x07, 0x46, 0x6b, 0x9c, 0xf0, 0x5f, 0x05, 0xe4,
-	0xc6, 0x74, 0x73, 0xff, 0xfd, 0x7b, 0xdb, 0x6f, 0xcf, 0x73, 0x15, 0xc0, 0x09, 0xac, 0x6b, 0x74,
-	0x5a, 0xed, 0xce, 0x6e, 0x41, 0x81, 0x6b, 0x60, 0x75, 0xc2, 0x7e, 0x60, 0x34, 0x7a, 0x3c, 0xfc,
-	0x94, 0x3b, 0xea, 0x77, 0x3a, 0xdc, 0x5d, 0x85, 0x3a, 0x28, 0x4e, 0xd8, 0x05, 0x01, 0xf7, 0x39,
-	0xa2, 0x4d, 0x21, 0xbd, 0x7e, 0xb3, 0x69, 0x18, 0x2d, 0xa3, 0x55, 0x98, 0x9f, 0x8a, 0xd5, 0x3b,
-	0x68, 0xf4, 0xf6, 0x8c, 0x56, 0x21, 0x3b, 0x95, 0x7a, 0x47, 0x56, 0xb6, 0x30, 0x15, 0xa8, 0xd9,
-	0xe8, 0x34, 0x8d, 0x03, 0x8e, 0x2c, 0xca, 0x9a, 0xb7, 0xbf, 0x78, 0xf6, 0xaa, 0xac, 0x3c, 0x7f,
-	0x55, 0x56, 0xfe, 0x7e, 0x55, 0x56, 0x9e, 0xbc, 0x2e, 0xcf, 0x3d, 0x7f, 0x5d, 0x9e, 0xfb, 0xe3,
-	0x75, 0x79, 0xee, 0x9b, 0x0f, 0x5d, 0xc2, 0x86, 0xc9, 0xa0, 0x6a, 0x53, 0xbf, 0x96, 0x7e, 0x77,
-	0xcf, 0xfd, 0xd9, 0x16, 0xff, 0xb4, 0x07, 0x59, 0xa1, 0xc8, 0x4f, 0xff, 0x0b, 0x00, 0x00, 0xff,
-	0xff, 0x28, 0x8f, 0x7b, 0xa3, 0x89, 0x0b, 0x00, 0x00,
+	// 1851 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x58, 0xcd, 0x6f, 0x24, 0x47,
+	0x15, 0xf7, 0x78, 0x3e, 0xec, 0x79, 0xe3, 0xf9, 0x70, 0xc9, 0xbb, 0xf4, 0xda, 0xc4, 0x36, 0x13,
+	0x36, 0x71, 0x76, 0xd9, 0x71, 0xd6, 0x20, 0x05, 0x81, 0x04, 0xb2, 0x67, 0xc6, 0xde, 0x59, 0xbc,
+	0xde, 0x51, 0x8f, 0x6d, 0x08, 0x97, 0x56, 0x4f, 0x77, 0x79, 0x5c, 0xeb, 0xee, 0xae, 0x56, 0x77,
+	0xf5, 0xda, 0xce, 0x05, 0x09, 0x09, 0x29, 0xe2, 0x94, 0x23, 0x77, 0x24, 0x2e, 0x5c, 0x90, 0xc8,
+	0x91, 0x3f, 0x20, 0x37, 0xa2, 0x9c, 0x10, 0x87, 0x80, 0x76, 0x0f, 0x9c, 0xf9, 0x0f, 0x50, 0xbd,
+	0xaa, 0x6e, 0x8f, 0xc7, 0x59, 0x92, 0xb1, 0x72, 0xb1, 0xba, 0x7e, 0xef, 0xfb, 0xd5, 0xfb, 0x28,
+	0x0f, 0xac, 0x8c, 0xc2, 0x24, 0xa0, 0x62, 0x33, 0x16, 0xf6, 0x19, 0xdd, 0x7c, 0xf9, 0x78, 0x53,
+	0x5c, 0x86, 0x34, 0x6e, 0x85, 0x11, 0x17, 0x9c, 0xd4, 0x15, 0xb1, 0x85, 0xc4, 0xd6, 0xcb, 0xc7,
+	0xcb, 0x4b, 0x23, 0x3e, 0xe2, 0x48, 0xdb, 0x94, 0x5f, 0x8a, 0x6d, 0xf9, 0x9e, 0xc3, 0x63, 0x9f,
+	0xc7, 0x96, 0x22, 0xa8, 0x83, 0x26, 0x2d, 0xda, 0x3e, 0x0b, 0xf8, 0x26, 0xfe, 0xd5, 0xd0, 0xea,
+	0x88, 0xf3, 0x91, 0x47, 0x37, 0xf1, 0x34, 0x4c, 0x4e, 0x36, 0xdd, 0x24, 0xb2, 0x05, 0xe3, 0x81,
+	0xa6, 0xaf, 0x4d, 0xd2, 0x05, 0xf3, 0x69, 0x2c, 0x6c, 0x3f, 0x54, 0x0c, 0xcd, 0xbf, 0xce, 0x41,
+	0xa9, 0x6f, 0x47, 0xb6, 0x1f, 0x93, 0x0f, 0x81, 0xf8, 0x2c, 0x90, 0x86, 0x5f, 0x32, 0x97, 0x46,
+	0x16, 0x3a, 0x6a, 0xe4, 0xd6, 0x73, 0x1b, 0xe5, 0x9d, 0x87, 0x9f, 0x7d, 0xb9, 0x36, 0xf3, 0xcf,
+	0x2f, 0xd7, 0xee, 0x28, 0x87, 0x62, 0xf7, 0xac, 0xc5, 0xf8, 0xa6, 0x6f, 0x8b, 0xd3, 0x56, 0x2f,
+	0x10, 0x5f, 0x7c, 0xfa, 0x08, 0xb4, 0xa7, 0xbd, 0x40, 0x98, 0x0d, 0x9f, 0x05, 0x7d, 0xad, 0x65,
+	0x20, 0x95, 0xa4, 0xaa, 0x5f, 0xd2, 0x88, 0x9d, 0xb0, 0x4c, 0xf5, 0xec, 0xed, 0x54, 0x1f, 0x6b,
+	0x2d, 0x4a, 0xf5, 0x01, 0x34, 0x92, 0x60, 0xc8, 0x03, 0x97, 0x05, 0x23, 0x2b, 0xa4, 0x11, 0xe3,
+	0xae, 0x91, 0x5f, 0xcf, 0x6d, 0x54, 0xb6, 0xee, 0xb5, 0x54, 0xf0, 0xad, 0x34, 0xf8, 0x56, 0x47,
+	0x27, 0x67, 0x67, 0x5e, 0xda, 0xfc, 0xc3, 0xbf, 0xd6, 0x72, 0x66, 0x3d, 0x13, 0xee, 0xa3, 0x2c,
+	0x79, 0x1f, 0x96, 0x3c, 0x6a, 0xc7, 0xd4, 0xb2, 0x1d, 0x87, 0x86, 0xc2, 0x92, 0x09, 0xe3, 0x89,
+	0x30, 0x0a, 0xeb, 0xb9, 0x8d, 0x82, 0x49, 0x90, 0xb6, 0x8d, 0xa4, 0x43, 0x45, 0x91, 0x1e, 0x38,
+	0xa7, 0xb6, 0xe7, 0xd1, 0x60, 0x44, 0xad, 0x73, 0x16, 0xb8, 0xfc, 0xdc, 0x28, 0x4e, 0xe1, 0x41,
+	0x26, 0xfc, 0x4b, 0x94, 0x25, 0xef, 0x40, 0x3d, 0xb6, 0xfd, 0xd0, 0xa3, 0xb1, 0x8c, 0xc7, 0x7a,
+	0xc1, 0x87, 0x46, 0x69, 0x3d, 0xb7, 0x51, 0x35, 0xab, 0x1a, 0xee, 0xd3, 0xe8, 0x29, 0x1f, 0x92,
+	0xfb, 0x50, 0x73, 0xb8, 0xef, 0x33, 0x21, 0x28, 0xb5, 0x62, 0xf6, 0x11, 0x35, 0xe6, 0x14, 0x5b,
+	0x86, 0x0e, 0xd8, 0x47, 0x94, 0x38, 0xb0, 0x14, 0x7b, 0x76, 0x7c, 0x6a, 0x9d, 0x44, 0xb6, 0x23,
+	0x6d, 0xcb, 0x8f, 0xc4, 0x35, 0xe6, 0x31, 0xfb, 0x8f, 0x75, 0xf6, 0x57, 0x6e, 0x66, 0x7f, 0x9f,
+	0x8e, 0x6c, 0xe7, 0xb2, 0x43, 0x9d, 0xb1, 0x3b, 0xe8, 0x50, 0xc7, 0x24, 0xa8, 0x6e, 0x57, 0x6b,
+	0xdb, 0x95, 0xca, 0xc8, 0x05, 0xac, 0x4d, 0x1a, 0xb1, 0x3d, 0x95, 0xc4, 0x24, 0xc6, 0x88, 0x8d,
+	0xf2, 0x6d, 0xed, 0x7d, 0xf7, 0xba, 0x3d, 0xa9, 0x77, 0x3b, 0x53, 0x4b, 0x0e, 0x60, 0x21, 0x2b,
+	0xab, 0x13, 0x4a, 0x0d, 0x98, 0xbe, 0xa8, 0x2a, 0xa9, 0x82, 0x5d, 0x4a, 0xc9, 0xdb, 0x50, 0x7d,
+	0x61, 0x33, 0xcf, 0x4a, 0x1b, 0xc9, 0xa8, 0xe0, 0xc5, 0x2f, 0x48, 0x30, 0xbd, 0x3d, 0xf2, 0x1e,
+	0x34, 0xc2, 0x88, 0x8f, 0x22, 0x1a, 0xc7, 0x59, 0x81, 0x2c, 0x20, 0x5f, 0x3d, 0xc5, 0xd3, 0xea,
+	0xf8, 0x00, 0x0c, 0xdf, 0xbe, 0xb0, 0x42, 0xcf, 0x76, 0xa8, 0x4f, 0x03, 0xa1, 0x2e, 0x75, 0xe8,
+	0x71, 0xe7, 0xcc, 0xa8, 0xe2, 0x7d, 0xdd, 0xf1, 0xed, 0x8b, 0x7e, 0x46, 0xee, 0xd3, 0x68, 0x47,
+	0x12, 0x7f, 0xb2, 0xfc, 0xfb, 0xff, 0xfc, 0xe5, 0xc1, 0x1d, 0x3d, 0x51, 0x2e, 0xf4, 0x4c, 0x51,
+	0xad, 0xda, 0xfc, 0x0d, 0xe4, 0xf7, 0xfa, 0x47, 0x64, 0x09, 0x8a, 0x3e, 0x77, 0xa9, 0xa7, 0x9a,
+	0xd4, 0x54, 0x07, 0xf2, 0x16, 0x80, 0x4f, 0x7d, 0x1e, 0x5d, 0x5a, 0x3e, 0x1b, 0x62, 0x93, 0x15,
+	0xcc, 0xb2, 0x42, 0x9e, 0xb1, 0x21, 0x79, 0x04, 0xc4, 0xe1, 0x7e, 0x98, 0x08, 0x6a, 0x39, 0x76,
+	0x68, 0x0f, 0x99, 0xc7, 0xc4, 0x25, 0xb6, 0x4c, 0xd9, 0x5c, 0xd4, 0x94, 0x76, 0x46, 0x90, 0x36,
+	0x1c, 0x9e, 0x04, 0xaa, 0x01, 0xaa, 0xa6, 0x3a, 0x34, 0x7f, 0x57, 0x84, 0xf9, 0xb4, 0xc5, 0xc9,
+	0x16, 0xcc, 0xd9, 0xae, 0x2b, 0x83, 0xd6, 0xd3, 0xc2, 0xf8, 0xe2, 0xd3, 0x47, 0x4b, 0x3a, 0xc1,
+	0xdb, 0x8a, 0x32, 0x10, 0x11, 0x0b, 0x46, 0x66, 0xca, 0x48, 0xbe, 0x03, 0x73, 0x21, 0xa5, 0x91,
+	0xc5, 0x5c, 0x35, 0x06, 0xcc, 0x92, 0x3c, 0xf6, 0x5c, 0xb2, 0x0a, 0xe0, 0x27, 0x9e, 0x60, 0x92,
+	0x31, 0x36, 0xf2, 0xeb, 0xf9, 0x8d, 0xb2, 0x39, 0x86, 0x90, 0x16, 0x14, 0x46, 0x61, 0x12, 0x1b,
+	0x85, 0xf5, 0xfc, 0x46, 0x65, 0x6b, 0xa9, 0x35, 0x31, 0x55, 0x5b, 0x7b, 0xfd, 0xa3, 0x9d, 0x82,
+	0xbc, 0x7d, 0x13, 0xf9, 0xc8, 0xaf, 0x80, 0x84, 0x11, 0x73, 0x28, 0xa6, 0x7d, 0x14, 0x26, 0xd6,
+	0x29, 0x4f, 0x22, 0xec, 0xcf, 0x29, 0xab, 0xa4, 0x8e, 0x6a, 0xfa, 0x34, 0xda, 0x0b, 0x93, 0x27,
+	0x3c, 0x89, 0xc8, 0x0a, 0x94, 0x4f, 0x22, 0x4a, 0x2d, 0x74, 0x47, 0x75, 0xe8, 0xbc, 0x04, 0xf6,
+	0xa4, 0xd9, 0x0f, 0xa0, 0x14, 0x0b, 0x5b, 0x24, 0x31, 0x36, 0x65, 0x6d, 0x6b, 0xed, 0x86, 0xa3,
+	0x63, 0x13, 0x52, 0x24, 0xb1, 0xa9, 0xd9, 0xc9, 0xf7, 0x00, 0x4b, 0x8d, 0xba, 0x56, 0x12, 0x08,
+	0xe6, 0x61, 0x9b, 0xe6, 0xcd, 0x8a, 0xc2, 0x8e, 0x24, 0x44, 0x1e, 0xc2, 0x62, 0x44, 0x47, 0x2c,
+	0x16, 0x34, 0xa2, 0xae, 0x75, 0x4a, 0xd9, 0xe8, 0x54, 0x60, 0x7b, 0xe5, 0xcd, 0xc6, 0x15, 0xe1,
+	0x09, 0xe2, 0x84, 0x40, 0xc1, 0x91, 0x0e, 0x02, 0xd6, 0x01, 0x7e, 0x4f, 0x54, 0x48, 0x65, 0xb2,
+	0x42, 0xee, 0xc1, 0xbc, 0xcb, 0xe2, 0x33, 0x24, 0xaa, 0xaa, 0x9e, 0x93, 0x67, 0x49, 0x4a, 0x63,
+	0x46, 0x95, 0x55, 0xa4, 0x61, 0xcc, 0x6d, 0xa9, 0xf6, 0x1d, 0xa8, 0x23, 0x71, 0x4c, 0x77, 0x0d,
+	0x59, 0xaa, 0x12, 0x7e, 0x96, 0xe9, 0x6f, 0x02, 0x02, 0x56, 0x66, 0xa4, 0x8e, 0x5c, 0x15, 0x09,
+	0x76, 0xb4, 0xa1, 0xfb, 0x50, 0x7b, 0xc1, 0x87, 0xb1, 0x15, 0x27, 0x8e, 0x43, 0xa9, 0x4b, 0x5d,
+	0xa3, 0xa1, 0x54, 0x49, 0x74, 0x90, 0x82, 0xcd, 0x3f, 0xe7, 0xa0, 0xa8, 0xf6, 0xc0, 0x6d, 0x8a,
+	0xf0, 0x3d, 0x28, 0x44, 0xdc, 0x53, 0x8b, 0xa8, 0xb6, 0x75, 0xe7, 0xc6, 0x15, 0x99, 0xdc, 0xa3,
+	0x26, 0xb2, 0x90, 0x36, 0x94, 0x6c, 0x1f, 0xfb, 0x20, 0x3f, 0x7d, 0xe9, 0x68, 0xd1, 0xe6, 0xdf,
+	0x66, 0xa1, 0x76, 0x94, 0xee, 0x9b, 0x6e, 0x20, 0xa2, 0x4b, 0x52, 0x83, 0x59, 0xe6, 0xa2, 0xc7,
+	0x05, 0x73, 0x96, 0xb9, 0xe3, 0x61, 0xcc, 0x4e, 0x1b, 0x46, 0x7e, 0x9a, 0x30, 0x0a, 0xb7, 0x0e,
+	0x83, 0xbc, 0x0b, 0x75, 0x27, 0xa2, 0x38, 0x09, 0xd3, 0xea, 0x2b, 0x62, 0xf5, 0xd5, 0x52, 0x58,
+	0xd7, 0xde, 0x33, 0xa8, 0xcb, 0x81, 0xe2, 0x51, 0x64, 0x95, 0x83, 0x12, 0xfb, 0xa4, 0xb2, 0xb5,
+	0x7c, 0x63, 0x31, 0x1e, 0xa6, 0xef, 0x12, 0xb5, 0x19, 0x3f, 0x91, 0x9b, 0xb1, 0x76, 0x25, 0x2c,
+	0xc9, 0xcd, 0x8f, 0x4b, 0x90, 0x97, 0x8b, 0x6f, 0x32, 0x67, 0xef, 0x43, 0xc9, 0xf1, 0x18, 0x0d,
+	0xc4, 0xd7, 0xa6, 0x4c, 0xf3, 0xc9, 0xa6, 0x88, 0x43, 0xea, 0xe8, 0xa9, 0x87, 0xdf, 0x32, 0x35,
+	0x34, 0x76, 0x22, 0x7e, 0x7e, 0xab, 0xd4, 0x28, 0x51, 0xb2, 0x95, 0xb5, 0x7d, 0x11, 0x2f, 0x63,
+	0xf9, 0xc6, 0x65, 0x3c, 0xe5, 0xc3, 0x89, 0x8e, 0x97, 0x7b, 0x5c, 0xe6, 0xed, 0xaa, 0x97, 0x4b,
+	0x98, 0xcd, 0xaa, 0x46, 0x75, 0x32, 0xef, 0x43, 0x2d, 0x09, 0xdd, 0x71, 0xb6, 0x39, 0xc5, 0xa6,
+	0x51, 0xcd, 0xf6, 0x03, 0x28, 0xe2, 0x1b, 0x05, 0x07, 0x47, 0x65, 0xeb, 0xee, 0x0d, 0x07, 0xf6,
+	0x25, 0xd5, 0x54, 0x4c, 0xa4, 0x0d, 0x15, 0xe7, 0x94, 0x3a, 0x67, 0x21, 0x67, 0x81, 0x88, 0x8d,
+	0x32, 0x0e, 0xd5, 0x95, 0x1b, 0x32, 0xed, 0x8c, 0x47, 0xcf, 0xd6, 0x71, 0x29, 0xcc, 0x26, 0xa5,
+	0x6e, 0x3a, 0x62, 0xe4, 0xb7, 0x1c, 0xe3, 0x57, 0x2b, 0x0f, 0x47, 0x4c, 0xd5, 0x1c, 0x43, 0xc8,
+	0xcf, 0xa1, 0x10, 0xda, 0xcc, 0xc5, 0xf9, 0x32, 0x65, 0xae, 0x51, 0x90, 0xac, 0x41, 0x25, 0x4a,
+	0x02, 0x2b, 0xa6, 0x0e, 0x0f, 0x5c, 0x35, 0x8b, 0xf2, 0x26, 0x44, 0x49, 0x30, 0x50, 0x08, 0xe9,
+	0x42, 0x25, 0xa6, 0x42, 0x78, 0x54, 0x15, 0x5e, 0x6d, 0x8a, 0xc2, 0x03, 0x25, 0x28, 0x49, 0xe4,
+	0x2e, 0x94, 0x22, 0x6a, 0xc7, 0x3c, 0xc0, 0x29, 0x55, 0x36, 0xf5, 0x89, 0xfc, 0x14, 0xe6, 0x4e,
+	0x59, 0x2c, 0x78, 0x74, 0x69, 0x34, 0xde, 0x90, 0xb5, 0xc3, 0xc8, 0x0e, 0x62, 0x86, 0xcf, 0x3d,
+	0x95, 0xb5, 0x54, 0x42, 0x46, 0xcf, 0xcf, 0xa9, 0x6b, 0x2c, 0xde, 0x22, 0x7a, 0x29, 0xd8, 0xfc,
+	0x7b, 0x01, 0x8a, 0x78, 0x91, 0xe4, 0x47, 0x30, 0x9f, 0xbe, 0xd8, 0xbf, 0x76, 0xf0, 0x65, 0x9c,
+	0x6f, 0xd8, 0x8a, 0xb3, 0xdf, 0xc2, 0x56, 0x24, 0x7a, 0x3f, 0xe7, 0xf1, 0xca, 0xd5, 0x0e, 0x4e,
+	0x77, 0x50, 0xe1, 0x8d, 0x3b, 0xa8, 0xf8, 0xff, 0x76, 0x50, 0xe9, 0xfa, 0x0e, 0x7a, 0x1b, 0xaa,
+	0x58, 0xbc, 0x13, 0x7d, 0xb0, 0xa0, 0x40, 0xdd, 0x06, 0xef, 0x42, 0x5d, 0x3f, 0xe0, 0x5d, 0x6a,
+	0xbb, 0x1e, 0x0b, 0xa8, 0xde, 0xa4, 0x35, 0x05, 0x77, 0x34, 0x7a, 0xc5, 0x38, 0xb9, 0x4a, 0x6b,
+	0x29, 0xac, 0x35, 0xf6, 0xa0, 0x9a, 0x31, 0x62, 0x45, 0xc1, 0x14, 0x15, 0xb5, 0x90, 0x8a, 0x62,
+	0x4d, 0x3d, 0x84, 0xc5, 0xec, 0xf9, 0x98, 0xb9, 0x57, 0x51, 0x0b, 0x3c, 0x25, 0x64, 0x0e, 0xbe,
+	0x05, 0x10, 0x0b, 0x3b, 0x12, 0x56, 0x2c, 0x68, 0x88, 0xfd, 0x92, 0x37, 0xcb, 0x88, 0x0c, 0x04,
+	0x0d, 0xc9, 0x2e, 0x2c, 0xc8, 0xf7, 0x25, 0x0d, 0xb4, 0x57, 0xd5, 0x69, 0xea, 0xdc, 0xb7, 0x2f,
+	0xba, 0x01, 0xfa, 0xd4, 0xfc, 0x6d, 0x0e, 0xe0, 0xaa, 0xcd, 0xb1, 0xa7, 0xa5, 0xbd, 0x1c, 0xda,
+	0xc3, 0x6f, 0x89, 0x45, 0x9c, 0xab, 0x29, 0xbb, 0x60, 0xe2, 0xb7, 0x6c, 0x0f, 0x9d, 0xb5, 0x3c,
+	0x72, 0xea, 0xd3, 0xb5, 0xb2, 0x2c, 0x7c, 0xd3, 0xb2, 0x6c, 0xfe, 0x29, 0x07, 0x70, 0xd5, 0x35,
+	0x63, 0xd3, 0x34, 0xf7, 0x8d, 0xa7, 0xe9, 0x95, 0x43, 0xb3, 0xd7, 0x1c, 0xfa, 0x31, 0x14, 0x30,
+	0x3f, 0xf9, 0x29, 0xf2, 0x83, 0x12, 0x32, 0xec, 0x80, 0x0b, 0xaa, 0xc2, 0x30, 0xf1, 0xbb, 0x79,
+	0x00, 0xe5, 0x63, 0xdb, 0x63, 0xae, 0x2d, 0x38, 0x96, 0x7c, 0x60, 0xfb, 0xfa, 0x5f, 0x65, 0x13,
+	0xbf, 0xf1, 0x7d, 0x9b, 0x0c, 0xad, 0x33, 0x7a, 0xa9, 0xd3, 0x55, 0x0a, 0x93, 0xe1, 0x2f, 0x28,
+	0xbe, 0xa7, 0x43, 0x7e, 0x4e, 0x23, 0x9d, 0x2f, 0x75, 0x78, 0xf0, 0x04, 0x0a, 0x72, 0x4b, 0x93,
+	0x25, 0x68, 0x98, 0xcf, 0xf7, 0xbb, 0xd6, 0xd1, 0xc1, 0xa0, 0xdf, 0x6d, 0xf7, 0x76, 0x7b, 0xdd,
+	0x4e, 0x63, 0x86, 0x2c, 0x42, 0x15, 0xd1, 0xbe, 0xf9, 0xfc, 0xb8, 0xd7, 0xe9, 0x9a, 0x8d, 0x5c,
+	0x06, 0x1d, 0x77, 0x4d, 0xc9, 0x65, 0x36, 0x66, 0x97, 0x0b, 0x1f, 0xff, 0x71, 0x75, 0xe6, 0x01,
+	0x87, 0xda, 0xf5, 0x97, 0x25, 0x59, 0x83, 0x95, 0x54, 0xd0, 0x1a, 0x1c, 0x6e, 0x1f, 0x1e, 0x0d,
+	0x26, 0xd4, 0x2f, 0xc3, 0xdd, 0x49, 0x86, 0xed, 0xf6, 0x61, 0xef, 0xb8, 0xdb, 0xc8, 0x7d, 0x15,
+	0xed, 0xe9, 0x76, 0x6f, 0xbf, 0xdb, 0xc9, 0x0c, 0xfe, 0x37, 0x07, 0xe5, 0xec, 0x1a, 0x24, 0xff,
+	0xd3, 0xe7, 0x3b, 0x5f, 0x6d, 0xe7, 0x2e, 0x90, 0x31, 0x5a, 0xbf, 0x7b, 0xd0, 0xe9, 0x1d, 0xec,
+	0x35, 0x72, 0xe4, 0x0e, 0x2c, 0x8e, 0xe1, 0xfb, 0xdd, 0xed, 0x81, 0x54, 0x3f, 0xc1, 0x6e, 0x1e,
+	0x1d, 0x1c, 0x48, 0xf6, 0x3c, 0x31, 0x60, 0x69, 0x0c, 0xc7, 0x04, 0x7c, 0x28, 0x29, 0x85, 0x09,
+	0xca, 0xe0, 0xa8, 0xdd, 0xee, 0x76, 0x3b, 0xdd, 0x4e, 0xa3, 0x38, 0xa1, 0x6b, 0xb0, 0xbf, 0x3d,
+	0x78, 0xd2, 0xed, 0x34, 0x4a, 0x13, 0xa6, 0x77, 0x55, 0x64, 0x73, 0x13, 0x8a, 0xda, 0xdb, 0x07,
+	0xed, 0xee, 0xbe, 0xa4, 0xcc, 0xab, 0x98, 0x77, 0x7e, 0xf6, 0xd9, 0xab, 0xd5, 0xdc, 0xe7, 0xaf,
+	0x56, 0x73, 0xff, 0x7e, 0xb5, 0x9a, 0xfb, 0xe4, 0xf5, 0xea, 0xcc, 0xe7, 0xaf, 0x57, 0x67, 0xfe,
+	0xf1, 0x7a, 0x75, 0xe6, 0xd7, 0xdf, 0x1f, 0x31, 0x71, 0x9a, 0x0c, 0x5b, 0x0e, 0xf7, 0x37, 0xf5,
+	0xff, 0x6e, 0xd7, 0x7e, 0x14, 0xc2, 0x5f, 0x84, 0x86, 0x25, 0x2c, 0xbb, 0x1f, 0xfe, 0x2f, 0x00,
+	0x00, 0xff, 0xff, 0xfb, 0x35, 0x86, 0xe7, 0x31, 0x12, 0x00, 0x00,
 }
 
 func (m *Params) Marshal() (dAtA []byte, err error) {
@@ -818,6 +1289,16 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.MaxPlacementsPerBlock != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MaxPlacementsPerBlock))
+		i--
+		dAtA[i] = 0x68
+	}
+	if m.ProgressTimeout != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ProgressTimeout))
+		i--
+		dAtA[i] = 0x60
+	}
 	if m.JailDuration != 0 {
 		i = encodeVarintTypes(dAtA, i, uint64(m.JailDuration))
 		i--
@@ -974,6 +1455,43 @@ func (m *Provider) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.JobsSucceeded != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.JobsSucceeded))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x80
+	}
+	if m.FreeDiskMib != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.FreeDiskMib))
+		i--
+		dAtA[i] = 0x78
+	}
+	if m.FreeMemoryMib != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.FreeMemoryMib))
+		i--
+		dAtA[i] = 0x70
+	}
+	if m.FreeCpus != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.FreeCpus))
+		i--
+		dAtA[i] = 0x68
+	}
+	if m.DiskMib != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.DiskMib))
+		i--
+		dAtA[i] = 0x60
+	}
+	if m.MemoryMib != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MemoryMib))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.Cpus != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Cpus))
+		i--
+		dAtA[i] = 0x50
+	}
 	if m.RegisteredHeight != 0 {
 		i = encodeVarintTypes(dAtA, i, uint64(m.RegisteredHeight))
 		i--
@@ -1172,6 +1690,100 @@ func (m *Job) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	{
+		size := m.Owed.Size()
+		i -= size
+		if _, err := m.Owed.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1
+	i--
+	dAtA[i] = 0x8a
+	if len(m.History) > 0 {
+		for iNdEx := len(m.History) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.History[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTypes(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0x82
+		}
+	}
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x7a
+	}
+	n4, err4 := github_com_cosmos_gogoproto_types.StdTimeMarshalTo(m.SettleTime, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdTime(m.SettleTime):])
+	if err4 != nil {
+		return 0, err4
+	}
+	i -= n4
+	i = encodeVarintTypes(dAtA, i, uint64(n4))
+	i--
+	dAtA[i] = 0x72
+	if m.RunSeconds != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.RunSeconds))
+		i--
+		dAtA[i] = 0x68
+	}
+	{
+		size := m.Paid.Size()
+		i -= size
+		if _, err := m.Paid.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x62
+	if m.Placements != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Placements))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.Seed != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Seed))
+		i--
+		dAtA[i] = 0x50
+	}
+	if len(m.Checkpoints) > 0 {
+		for iNdEx := len(m.Checkpoints) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Checkpoints[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTypes(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x4a
+		}
+	}
+	if m.Lease != nil {
+		{
+			size, err := m.Lease.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTypes(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x42
+	}
 	if m.UpdatedHeight != 0 {
 		i = encodeVarintTypes(dAtA, i, uint64(m.UpdatedHeight))
 		i--
@@ -1213,6 +1825,202 @@ func (m *Job) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	}
 	if m.Id != 0 {
 		i = encodeVarintTypes(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Lease) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Lease) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Lease) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	n6, err6 := github_com_cosmos_gogoproto_types.StdTimeMarshalTo(m.MaxEndTime, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdTime(m.MaxEndTime):])
+	if err6 != nil {
+		return 0, err6
+	}
+	i -= n6
+	i = encodeVarintTypes(dAtA, i, uint64(n6))
+	i--
+	dAtA[i] = 0x6a
+	if m.StartStep != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.StartStep))
+		i--
+		dAtA[i] = 0x60
+	}
+	if m.ProgressDeadline != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ProgressDeadline))
+		i--
+		dAtA[i] = 0x58
+	}
+	n7, err7 := github_com_cosmos_gogoproto_types.StdTimeMarshalTo(m.AcceptedTime, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdTime(m.AcceptedTime):])
+	if err7 != nil {
+		return 0, err7
+	}
+	i -= n7
+	i = encodeVarintTypes(dAtA, i, uint64(n7))
+	i--
+	dAtA[i] = 0x52
+	if m.AcceptedHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.AcceptedHeight))
+		i--
+		dAtA[i] = 0x48
+	}
+	if m.AcceptDeadline != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.AcceptDeadline))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.LeasedHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.LeasedHeight))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.DiskMib != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.DiskMib))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.MemoryMib != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MemoryMib))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.Cpus != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Cpus))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.Gpus != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Gpus))
+		i--
+		dAtA[i] = 0x18
+	}
+	{
+		size := m.PricePerGpuHour.Size()
+		i -= size
+		if _, err := m.PricePerGpuHour.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Checkpoint) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Checkpoint) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Checkpoint) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Height != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Root) > 0 {
+		i -= len(m.Root)
+		copy(dAtA[i:], m.Root)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Root)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Step != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Step))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Transition) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Transition) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Transition) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Note) > 0 {
+		i -= len(m.Note)
+		copy(dAtA[i:], m.Note)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Note)))
+		i--
+		dAtA[i] = 0x22
+	}
+	n8, err8 := github_com_cosmos_gogoproto_types.StdTimeMarshalTo(m.Time, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdTime(m.Time):])
+	if err8 != nil {
+		return 0, err8
+	}
+	i -= n8
+	i = encodeVarintTypes(dAtA, i, uint64(n8))
+	i--
+	dAtA[i] = 0x1a
+	if m.Height != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Status != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Status))
 		i--
 		dAtA[i] = 0x8
 	}
@@ -1304,6 +2112,12 @@ func (m *Params) Size() (n int) {
 	if m.JailDuration != 0 {
 		n += 1 + sovTypes(uint64(m.JailDuration))
 	}
+	if m.ProgressTimeout != 0 {
+		n += 1 + sovTypes(uint64(m.ProgressTimeout))
+	}
+	if m.MaxPlacementsPerBlock != 0 {
+		n += 1 + sovTypes(uint64(m.MaxPlacementsPerBlock))
+	}
 	return n
 }
 
@@ -1369,6 +2183,27 @@ func (m *Provider) Size() (n int) {
 	}
 	if m.RegisteredHeight != 0 {
 		n += 1 + sovTypes(uint64(m.RegisteredHeight))
+	}
+	if m.Cpus != 0 {
+		n += 1 + sovTypes(uint64(m.Cpus))
+	}
+	if m.MemoryMib != 0 {
+		n += 1 + sovTypes(uint64(m.MemoryMib))
+	}
+	if m.DiskMib != 0 {
+		n += 1 + sovTypes(uint64(m.DiskMib))
+	}
+	if m.FreeCpus != 0 {
+		n += 1 + sovTypes(uint64(m.FreeCpus))
+	}
+	if m.FreeMemoryMib != 0 {
+		n += 1 + sovTypes(uint64(m.FreeMemoryMib))
+	}
+	if m.FreeDiskMib != 0 {
+		n += 1 + sovTypes(uint64(m.FreeDiskMib))
+	}
+	if m.JobsSucceeded != 0 {
+		n += 2 + sovTypes(uint64(m.JobsSucceeded))
 	}
 	return n
 }
@@ -1444,6 +2279,131 @@ func (m *Job) Size() (n int) {
 	}
 	if m.UpdatedHeight != 0 {
 		n += 1 + sovTypes(uint64(m.UpdatedHeight))
+	}
+	if m.Lease != nil {
+		l = m.Lease.Size()
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if len(m.Checkpoints) > 0 {
+		for _, e := range m.Checkpoints {
+			l = e.Size()
+			n += 1 + l + sovTypes(uint64(l))
+		}
+	}
+	if m.Seed != 0 {
+		n += 1 + sovTypes(uint64(m.Seed))
+	}
+	if m.Placements != 0 {
+		n += 1 + sovTypes(uint64(m.Placements))
+	}
+	l = m.Paid.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	if m.RunSeconds != 0 {
+		n += 1 + sovTypes(uint64(m.RunSeconds))
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdTime(m.SettleTime)
+	n += 1 + l + sovTypes(uint64(l))
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if len(m.History) > 0 {
+		for _, e := range m.History {
+			l = e.Size()
+			n += 2 + l + sovTypes(uint64(l))
+		}
+	}
+	l = m.Owed.Size()
+	n += 2 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *Lease) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = m.PricePerGpuHour.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	if m.Gpus != 0 {
+		n += 1 + sovTypes(uint64(m.Gpus))
+	}
+	if m.Cpus != 0 {
+		n += 1 + sovTypes(uint64(m.Cpus))
+	}
+	if m.MemoryMib != 0 {
+		n += 1 + sovTypes(uint64(m.MemoryMib))
+	}
+	if m.DiskMib != 0 {
+		n += 1 + sovTypes(uint64(m.DiskMib))
+	}
+	if m.LeasedHeight != 0 {
+		n += 1 + sovTypes(uint64(m.LeasedHeight))
+	}
+	if m.AcceptDeadline != 0 {
+		n += 1 + sovTypes(uint64(m.AcceptDeadline))
+	}
+	if m.AcceptedHeight != 0 {
+		n += 1 + sovTypes(uint64(m.AcceptedHeight))
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdTime(m.AcceptedTime)
+	n += 1 + l + sovTypes(uint64(l))
+	if m.ProgressDeadline != 0 {
+		n += 1 + sovTypes(uint64(m.ProgressDeadline))
+	}
+	if m.StartStep != 0 {
+		n += 1 + sovTypes(uint64(m.StartStep))
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdTime(m.MaxEndTime)
+	n += 1 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *Checkpoint) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Step != 0 {
+		n += 1 + sovTypes(uint64(m.Step))
+	}
+	l = len(m.Root)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.Height != 0 {
+		n += 1 + sovTypes(uint64(m.Height))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	return n
+}
+
+func (m *Transition) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Status != 0 {
+		n += 1 + sovTypes(uint64(m.Status))
+	}
+	if m.Height != 0 {
+		n += 1 + sovTypes(uint64(m.Height))
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdTime(m.Time)
+	n += 1 + l + sovTypes(uint64(l))
+	l = len(m.Note)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
 	}
 	return n
 }
@@ -1811,6 +2771,44 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.JailDuration |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProgressTimeout", wireType)
+			}
+			m.ProgressTimeout = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProgressTimeout |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxPlacementsPerBlock", wireType)
+			}
+			m.MaxPlacementsPerBlock = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxPlacementsPerBlock |= uint32(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
@@ -2253,6 +3251,139 @@ func (m *Provider) Unmarshal(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.RegisteredHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Cpus", wireType)
+			}
+			m.Cpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Cpus |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MemoryMib", wireType)
+			}
+			m.MemoryMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MemoryMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DiskMib", wireType)
+			}
+			m.DiskMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DiskMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FreeCpus", wireType)
+			}
+			m.FreeCpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.FreeCpus |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 14:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FreeMemoryMib", wireType)
+			}
+			m.FreeMemoryMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.FreeMemoryMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 15:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FreeDiskMib", wireType)
+			}
+			m.FreeDiskMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.FreeDiskMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 16:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobsSucceeded", wireType)
+			}
+			m.JobsSucceeded = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobsSucceeded |= uint64(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
@@ -2822,6 +3953,960 @@ func (m *Job) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Lease", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Lease == nil {
+				m.Lease = &Lease{}
+			}
+			if err := m.Lease.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Checkpoints", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Checkpoints = append(m.Checkpoints, Checkpoint{})
+			if err := m.Checkpoints[len(m.Checkpoints)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Seed", wireType)
+			}
+			m.Seed = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Seed |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Placements", wireType)
+			}
+			m.Placements = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Placements |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Paid", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Paid.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RunSeconds", wireType)
+			}
+			m.RunSeconds = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RunSeconds |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 14:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SettleTime", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdTimeUnmarshal(&m.SettleTime, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 15:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 16:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field History", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.History = append(m.History, Transition{})
+			if err := m.History[len(m.History)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 17:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Owed", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Owed.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Lease) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Lease: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Lease: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PricePerGpuHour", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.PricePerGpuHour.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Gpus", wireType)
+			}
+			m.Gpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Gpus |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Cpus", wireType)
+			}
+			m.Cpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Cpus |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MemoryMib", wireType)
+			}
+			m.MemoryMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MemoryMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DiskMib", wireType)
+			}
+			m.DiskMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DiskMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeasedHeight", wireType)
+			}
+			m.LeasedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeasedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AcceptDeadline", wireType)
+			}
+			m.AcceptDeadline = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.AcceptDeadline |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AcceptedHeight", wireType)
+			}
+			m.AcceptedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.AcceptedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AcceptedTime", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdTimeUnmarshal(&m.AcceptedTime, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProgressDeadline", wireType)
+			}
+			m.ProgressDeadline = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ProgressDeadline |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StartStep", wireType)
+			}
+			m.StartStep = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.StartStep |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxEndTime", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdTimeUnmarshal(&m.MaxEndTime, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Checkpoint) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Checkpoint: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Checkpoint: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Step", wireType)
+			}
+			m.Step = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Step |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Root", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Root = append(m.Root[:0], dAtA[iNdEx:postIndex]...)
+			if m.Root == nil {
+				m.Root = []byte{}
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Transition) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Transition: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Transition: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= JobStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Time", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdTimeUnmarshal(&m.Time, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Note", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Note = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTypes(dAtA[iNdEx:])
