@@ -44,3 +44,10 @@ type ExitResult struct {
 func (r ExitResult) Successful() bool {
 	return r.ExitCode == 0 && r.Signal == 0 && !r.OOMKilled && r.Err == ""
 }
+
+// TaskFinder is implemented by drivers that can find a job's tasks without
+// a handle (by container labels), so that a daemon that lost its records
+// adopts a task instead of starting a second copy of the job.
+type TaskFinder interface {
+	FindTasks(ctx context.Context, jobID string) ([]*TaskHandle, error)
+}

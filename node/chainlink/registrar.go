@@ -26,6 +26,10 @@ type Entry struct {
 	Multiaddrs []string
 	GPUs       []types.GPU
 	Price      sdk.Coin
+	// CPUs, MemoryMiB and DiskMiB are the capacity offered to jobs.
+	CPUs      uint64
+	MemoryMiB uint64
+	DiskMiB   uint64
 }
 
 // Registrar keeps the node's provider entry on chain equal to its Entry.
@@ -79,7 +83,8 @@ func (r *Registrar) Ensure(ctx context.Context) (bool, error) {
 	res, err := r.client.Query.Provider(ctx, &types.QueryProviderRequest{Address: addr.String()})
 	switch {
 	case status.Code(err) == codes.NotFound:
-		_, err = r.client.Send(ctx, r.keyName, &types.MsgRegisterProvider{Owner: addr.String(), PeerId: e.PeerID, Multiaddrs: e.Multiaddrs, Gpus: e.GPUs, PricePerGpuHour: e.Price})
+		_, err = r.client.Send(ctx, r.keyName, &types.MsgRegisterProvider{Owner: addr.String(), PeerId: e.PeerID, Multiaddrs: e.Multiaddrs, Gpus: e.GPUs, PricePerGpuHour: e.Price,
+			Cpus: e.CPUs, MemoryMib: e.MemoryMiB, DiskMib: e.DiskMiB})
 		if err != nil {
 			return false, fmt.Errorf("register provider %s: %w", addr, err)
 		}
@@ -91,7 +96,8 @@ func (r *Registrar) Ensure(ctx context.Context) (bool, error) {
 	if matches(res.Provider, e) {
 		return false, nil
 	}
-	_, err = r.client.Send(ctx, r.keyName, &types.MsgUpdateProvider{Owner: addr.String(), PeerId: e.PeerID, Multiaddrs: e.Multiaddrs, Gpus: e.GPUs, PricePerGpuHour: e.Price})
+	_, err = r.client.Send(ctx, r.keyName, &types.MsgUpdateProvider{Owner: addr.String(), PeerId: e.PeerID, Multiaddrs: e.Multiaddrs, Gpus: e.GPUs, PricePerGpuHour: e.Price,
+		Cpus: e.CPUs, MemoryMib: e.MemoryMiB, DiskMib: e.DiskMiB})
 	if err != nil {
 		return false, fmt.Errorf("update provider %s: %w", addr, err)
 	}
@@ -101,7 +107,8 @@ func (r *Registrar) Ensure(ctx context.Context) (bool, error) {
 
 func matches(p types.Provider, e Entry) bool {
 	return p.PeerId == e.PeerID && slices.Equal(p.Multiaddrs, e.Multiaddrs) &&
-		types.SameGPUs(p.Gpus, e.GPUs) && p.PricePerGpuHour.Equal(e.Price.Amount)
+		types.SameGPUs(p.Gpus, e.GPUs) && p.PricePerGpuHour.Equal(e.Price.Amount) &&
+		p.Cpus == e.CPUs && p.MemoryMib == e.MemoryMiB && p.DiskMib == e.DiskMiB
 }
 
 // Run keeps the entry registered until ctx ends. While the chain cannot be

@@ -68,3 +68,30 @@ func (d *Driver) List(ctx context.Context) ([]Managed, error) {
 	}
 	return out, nil
 }
+
+var _ gprt.TaskFinder = (*Driver)(nil)
+
+// FindTasks returns a handle for every gpunet container of job, running ones
+// first: a daemon whose store was lost finds its tasks by their labels.
+func (d *Driver) FindTasks(ctx context.Context, jobID string) ([]*gprt.TaskHandle, error) {
+	cs, err := d.cli.ContainerList(ctx, container.ListOptions{
+		All: true,
+		Filters: filters.NewArgs(filters.Arg("label", LabelManaged+"=true"), filters.Arg("label", LabelJob+"="+jobID)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find containers of job %s: %w", jobID, err)
+	}
+	var running, other []*gprt.TaskHandle
+	for _, c := range cs {
+		h := &gprt.TaskHandle{Version: gprt.HandleVersion, Driver: Name, ID: c.ID, JobID: jobID, Segment: c.Labels[LabelSegment]}
+		if err := h.SetDriverState(TaskState{Version: StateVersion, ContainerID: c.ID, Image: c.ImageID}); err != nil {
+			return nil, err
+		}
+		if c.State == "running" {
+			running = append(running, h)
+		} else {
+			other = append(other, h)
+		}
+	}
+	return append(running, other...), nil
+}

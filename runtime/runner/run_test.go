@@ -204,3 +204,37 @@ func TestFailingTaskFails(t *testing.T) {
 		t.Fatalf("a job's own failure was retried: %d attempts", rec.Attempt)
 	}
 }
+
+// The runner's records are lost mid-job (a deleted store): running the job
+// again adopts its container by its labels instead of starting a second
+// copy, and finishes with every checkpoint.
+func TestLostRecordsAdoptTheRunningContainer(t *testing.T) {
+	cli := testimage.Engine(t)
+	tg := targets(t)[0]
+	h := newHarness(t)
+	spec := trainerSpec(t, 200, 50, map[string]string{"TRAINER_STEP_DELAY": "15ms"})
+	job := tg.job(Job{ID: "adopt", Spec: spec, Seed: 2})
+	ctx1, die := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := h.runner(tg.driver(t)).Run(ctx1, job); done <- err }()
+	before := h.waitCheckpoint(job.ID, 50)
+	die()
+	<-done
+
+	h.store = NewMemStore() // the records are gone
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r := h.runner(tg.driver(t))
+	rec, err := r.Run(ctx, job)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, h.logs)
+	}
+	if rec.Handle.ID != before.Handle.ID || rec.Attempt != 1 {
+		t.Fatalf("task %s attempt %d, want the adopted %s", rec.Handle.ID, rec.Attempt, before.Handle.ID)
+	}
+	checkCommitted(t, r, rec, 50, 100, 150, 200)
+	left, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", docker.LabelJob+"=adopt"))})
+	if err != nil || len(left) != 0 {
+		t.Fatalf("containers left: %v %v", left, err)
+	}
+}

@@ -155,13 +155,47 @@ func (r *Runner) Run(ctx context.Context, job Job) (Record, error) {
 		return r.Resume(ctx, job.ID)
 	}
 	rn := &run{r: r, rec: Record{Version: RecordVersion, Job: job, State: StateStarting, Driver: r.driver.Name(), Rejected: map[string]string{}}}
+	orphan, err := r.adoptable(ctx, job.ID)
+	if err != nil {
+		return Record{}, fmt.Errorf("run job %s: %w", job.ID, err)
+	}
+	if orphan != nil {
+		// The job's task outlived this daemon's record of it (a lost or
+		// deleted store): take it over rather than start a second copy.
+		rn.rec.Handle, rn.rec.Attempt, rn.rec.State = orphan, 1, StateRunning
+	}
 	if err := rn.save(); err != nil {
 		return rn.rec, err
 	}
 	if err := r.prepare(ctx, rn); err != nil {
 		return rn.fail(ctx, err)
 	}
+	if orphan != nil {
+		if err := r.driver.Recover(ctx, orphan); err == nil {
+			r.log.WarnContext(ctx, "adopted a task of this job that had no record", "job", job.ID, "task", orphan.ID)
+			return r.supervise(ctx, rn, false)
+		}
+	}
 	return r.supervise(ctx, rn, true)
+}
+
+// adoptable returns the job's task that runs without a record, destroying
+// any further ones, or nil. Drivers that cannot find tasks have none.
+func (r *Runner) adoptable(ctx context.Context, jobID string) (*gprt.TaskHandle, error) {
+	f, ok := r.driver.(gprt.TaskFinder)
+	if !ok {
+		return nil, nil
+	}
+	hs, err := f.FindTasks(ctx, jobID)
+	if err != nil || len(hs) == 0 {
+		return nil, err
+	}
+	for _, extra := range hs[1:] {
+		if err := r.driver.Destroy(ctx, extra.ID); err != nil {
+			r.log.WarnContext(ctx, "remove a surplus task of the job", "job", jobID, "task", extra.ID, "err", err)
+		}
+	}
+	return hs[0], nil
 }
 
 // Resume picks a run up after a restart: it re-attaches to its task where
