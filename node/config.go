@@ -28,11 +28,32 @@ type Config struct {
 	Key            string `toml:"key"`
 	KeyringBackend string `toml:"keyring_backend"`
 	// KeyringDir is where the keyring lives (default: the home).
-	KeyringDir string      `toml:"keyring_dir"`
-	Chain      ChainConfig `toml:"chain"`
-	P2P        P2PConfig   `toml:"p2p"`
-	HTTP       HTTPConfig  `toml:"http"`
-	Offer      OfferConfig `toml:"offer"`
+	KeyringDir string        `toml:"keyring_dir"`
+	Chain      ChainConfig   `toml:"chain"`
+	P2P        P2PConfig     `toml:"p2p"`
+	HTTP       HTTPConfig    `toml:"http"`
+	Offer      OfferConfig   `toml:"offer"`
+	Runtime    RuntimeConfig `toml:"runtime"`
+}
+
+// RuntimeConfig is how the node runs the jobs leased to it.
+type RuntimeConfig struct {
+	// Driver is docker (sandboxed), exec (plain processes, no sandbox) or
+	// none (the node runs no jobs and offers no capacity).
+	Driver string `toml:"driver"`
+	// WorkDir holds the jobs' checkpoints, inputs and logs; empty means
+	// <home>/runtime.
+	WorkDir string `toml:"work_dir"`
+	// Capacity offered to jobs; 0 means what this machine has.
+	CPUs      uint64 `toml:"cpus"`
+	MemoryMiB uint64 `toml:"memory_mib"`
+	DiskMiB   uint64 `toml:"disk_mib"`
+	// InputRoots are the directories file:// inputs may come from.
+	InputRoots []string `toml:"input_roots"`
+	// IPFSGateway fetches ipfs:// inputs, e.g. "http://127.0.0.1:8080".
+	IPFSGateway string `toml:"ipfs_gateway"`
+	// PollInterval is how often the node reads its leases from the chain.
+	PollInterval string `toml:"poll_interval"`
 }
 
 // ChainConfig says where the chain's node is.
@@ -77,6 +98,7 @@ func DefaultConfig(home string) Config {
 		P2P:            P2PConfig{Listen: pc.ListenAddrs, MaxPeers: pc.MaxPeers},
 		HTTP:           HTTPConfig{Listen: "127.0.0.1:7070"},
 		Offer:          OfferConfig{Price: "2gpu", Heartbeat: "30s", TTL: "2m", Inventory: "30s"},
+		Runtime:        RuntimeConfig{Driver: "docker", PollInterval: "1s"},
 	}
 }
 
@@ -132,7 +154,30 @@ func (c Config) Validate() error {
 	if err := c.p2pConfig().Validate(); err != nil {
 		return fmt.Errorf("p2p: %w", err)
 	}
+	switch c.Runtime.Driver {
+	case "docker", "exec", "none":
+	default:
+		return fmt.Errorf("runtime.driver: %q is not a driver; use docker, exec or none", c.Runtime.Driver)
+	}
+	if c.Runtime.WorkDir != "" && !filepath.IsAbs(c.Runtime.WorkDir) {
+		return fmt.Errorf("runtime.work_dir: %q must be an absolute path", c.Runtime.WorkDir)
+	}
+	if v, err := time.ParseDuration(c.Runtime.PollInterval); err != nil || v <= 0 {
+		return fmt.Errorf("runtime.poll_interval: %q is not a positive duration; write e.g. \"1s\"", c.Runtime.PollInterval)
+	}
 	return nil
+}
+
+func (c Config) workDir() string {
+	if c.Runtime.WorkDir != "" {
+		return c.Runtime.WorkDir
+	}
+	return filepath.Join(c.Home, "runtime")
+}
+
+func (c Config) pollInterval() time.Duration {
+	d, _ := time.ParseDuration(c.Runtime.PollInterval)
+	return d
 }
 
 func (c Config) p2pConfig() p2p.Config {
@@ -211,6 +256,24 @@ ttl = {{printf "%q" .Offer.TTL}}
 # How often to re-read the GPUs' health; a change updates the chain entry
 # and the offer at once.
 inventory_interval = {{printf "%q" .Offer.Inventory}}
+
+[runtime]
+# How jobs run: docker (the hardened sandbox), exec (plain processes, NO
+# sandbox: only for jobs you trust) or none (run no jobs, offer no capacity).
+driver = {{printf "%q" .Runtime.Driver}}
+# Jobs' checkpoints, inputs and logs; empty means <home>/runtime.
+work_dir = {{printf "%q" .Runtime.WorkDir}}
+# Capacity offered to jobs besides GPUs; 0 means all of this machine's.
+cpus = {{.Runtime.CPUs}}
+memory_mib = {{.Runtime.MemoryMiB}}
+disk_mib = {{.Runtime.DiskMiB}}
+# Directories file:// inputs may come from; none by default, so a job can
+# never read this machine's files.
+input_roots = {{list .Runtime.InputRoots}}
+# HTTP gateway for ipfs:// inputs; empty refuses them.
+ipfs_gateway = {{printf "%q" .Runtime.IPFSGateway}}
+# How often to read this provider's leases from the chain.
+poll_interval = {{printf "%q" .Runtime.PollInterval}}
 `))
 
 // WriteConfig writes cfg as a commented config.toml in its home, refusing

@@ -23,6 +23,7 @@ import (
 	"github.com/gpunet/gpunet/node/api"
 	"github.com/gpunet/gpunet/node/chainlink"
 	"github.com/gpunet/gpunet/node/gpu"
+	"github.com/gpunet/gpunet/node/leases"
 	"github.com/gpunet/gpunet/node/offers"
 	"github.com/gpunet/gpunet/node/p2p"
 	"github.com/gpunet/gpunet/node/store"
@@ -58,6 +59,8 @@ type Node struct {
 	watcher   *chainlink.Watcher
 	http      *api.Server
 	metrics   *prometheus.Registry
+	leases    *leases.Worker
+	capacity  capacity
 
 	closers []func() error
 }
@@ -154,6 +157,9 @@ func New(ctx context.Context, cfg Config, deps Deps, logger *slog.Logger) (n *No
 		return nil, err
 	}
 
+	if n.capacity, err = n.startJobs(ctx); err != nil {
+		return nil, err
+	}
 	n.registrar = chainlink.NewRegistrar(n.client, cfg.Key, n.entry(), logger.With("part", "chain"))
 	n.watcher = chainlink.NewWatcher(cfg.Chain.RPC, logger.With("part", "chain"))
 	if n.http, err = api.Listen(api.Config{Listen: cfg.HTTP.Listen, Gatherer: n.metrics, Readiness: n, Routes: n.routes()}, logger.With("part", "http")); err != nil {
@@ -180,7 +186,8 @@ func (n *Node) entry() chainlink.Entry {
 	if len(addrs) > types.MaxMultiaddrs {
 		addrs = addrs[:types.MaxMultiaddrs]
 	}
-	return chainlink.Entry{PeerID: n.host.ID().String(), Multiaddrs: addrs, GPUs: gpu.ChainGPUs(*n.inv.Load()), Price: n.price}
+	return chainlink.Entry{PeerID: n.host.ID().String(), Multiaddrs: addrs, GPUs: gpu.ChainGPUs(*n.inv.Load()), Price: n.price,
+		CPUs: n.capacity.cpus, MemoryMiB: n.capacity.memoryMiB, DiskMiB: n.capacity.diskMiB}
 }
 
 // offerContent is the offer's changing part: every offerable GPU is free
@@ -214,6 +221,18 @@ func (n *Node) Run(ctx context.Context) error {
 	g.Go(func() error { return n.http.Serve(ctx) })
 	g.Go(func() error { return n.registrar.Run(ctx) })
 	g.Go(func() error { return n.watchGPUs(ctx) })
+	if n.leases != nil {
+		g.Go(func() error {
+			for !n.registrar.Registered() {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(200 * time.Millisecond):
+				}
+			}
+			return n.leases.Run(ctx)
+		})
+	}
 	g.Go(func() error {
 		return n.watcher.Run(ctx, func(e chainlink.Event) {
 			switch e.Type {

@@ -327,3 +327,19 @@ func copyFile(src, dst string) error {
 	}
 	return os.Rename(tmp.Name(), dst)
 }
+
+// Forget deletes a finished run's record and work directory, so that the
+// job can run here again (the chain placed it here a second time).
+func (r *Runner) Forget(jobID string) error {
+	rec, ok, err := r.store.LoadRun(jobID)
+	if err != nil || !ok {
+		return err
+	}
+	if !rec.State.Terminal() {
+		return fmt.Errorf("forget job %s: its run is %s, not finished", jobID, rec.State)
+	}
+	return errors.Join(r.store.DeleteRun(jobID), os.RemoveAll(r.Dir(jobID)))
+}
+
+// Record returns the job's run record.
+func (r *Runner) Record(jobID string) (Record, bool, error) { return r.store.LoadRun(jobID) }
