@@ -64,6 +64,9 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	$(FUZZ) -fuzz='^FuzzReadHeader$$' ./runtime/safetensors/
 	$(FUZZ) -fuzz='^FuzzHeaderText$$' ./runtime/safetensors/
 	$(FUZZ) -fuzz='^FuzzParseProgress$$' ./runtime/runner/
+	$(FUZZ) -fuzz='^FuzzDecodeCheckpointRequest$$' ./node/streams/
+	$(FUZZ) -fuzz='^FuzzDecodeLogsRequest$$' ./node/streams/
+	$(FUZZ) -fuzz='^FuzzDecodeChunkResponse$$' ./node/streams/
 
 image: ## build the gpunet container image locally (FROM scratch, static binary)
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/gpunet-static ./cmd/gpunet

@@ -120,6 +120,14 @@ func (w *Worker) sync(ctx context.Context) {
 		if running {
 			continue
 		}
+		// Everything the run needs (the checkpoint it resumes from) is
+		// fetched before the lease is accepted: a lease this provider cannot
+		// start is left to lapse rather than accepted and failed.
+		rj, err := w.prepare(ctx, j)
+		if err != nil {
+			w.log.WarnContext(ctx, "cannot start the job yet; will retry", "job", j.Id, "err", err)
+			continue
+		}
 		if j.Status == types.JOB_STATUS_LEASED {
 			if err := w.chain.Send(ctx, &types.MsgAcceptLease{Provider: w.cfg.Address, JobId: j.Id}); err != nil {
 				w.log.WarnContext(ctx, "accept lease", "job", j.Id, "err", err)
@@ -127,7 +135,7 @@ func (w *Worker) sync(ctx context.Context) {
 			}
 			w.log.InfoContext(ctx, "lease accepted", "job", j.Id, "from_step", j.Lease.StartStep)
 		}
-		w.start(ctx, j)
+		w.start(ctx, j, rj)
 	}
 	w.mu.Lock()
 	var gone []uint64
@@ -149,7 +157,7 @@ func (w *Worker) sync(ctx context.Context) {
 }
 
 // start runs job in its own goroutine.
-func (w *Worker) start(ctx context.Context, job types.Job) {
+func (w *Worker) start(ctx context.Context, job types.Job, rj runner.Job) {
 	jctx, cancel := context.WithCancel(ctx)
 	a := &active{cancel: cancel, done: make(chan struct{})}
 	w.mu.Lock()
@@ -165,26 +173,24 @@ func (w *Worker) start(ctx context.Context, job types.Job) {
 			w.mu.Unlock()
 			cancel()
 		}()
-		w.runJob(jctx, job)
+		w.runJob(jctx, job, rj)
 	}()
 }
 
-func (w *Worker) runJob(ctx context.Context, job types.Job) {
-	log := w.log.With("job", job.Id)
+// prepare makes the runner's job for a lease: an earlier, finished run of
+// the job here is forgotten (the job was placed here again), and the
+// checkpoint the lease starts from is fetched if this provider lacks it.
+func (w *Worker) prepare(ctx context.Context, job types.Job) (runner.Job, error) {
 	if old, ok, err := w.run.Record(RunnerID(job.Id)); err == nil && ok && old.State.Terminal() {
-		// An earlier run of this job here ended (the job was placed here
-		// again): start over from the lease's checkpoint.
 		if err := w.run.Forget(RunnerID(job.Id)); err != nil {
-			log.ErrorContext(ctx, "forget the previous run", "err", err)
-			return
+			return runner.Job{}, fmt.Errorf("forget the previous run: %w", err)
 		}
 	}
-	rj, err := w.runnerJob(ctx, job)
-	if err != nil {
-		log.ErrorContext(ctx, "cannot run the job", "err", err)
-		w.failOnChain(ctx, job.Id, err.Error())
-		return
-	}
+	return w.runnerJob(ctx, job)
+}
+
+func (w *Worker) runJob(ctx context.Context, job types.Job, rj runner.Job) {
+	log := w.log.With("job", job.Id)
 	rec, err := w.run.Run(ctx, rj)
 	switch {
 	case ctx.Err() != nil:
