@@ -161,11 +161,11 @@ func (f checkpointFetcher) Fetch(ctx context.Context, job types.Job, cp types.Ch
 	if err != nil {
 		return err
 	}
-	if len(f.h.Peerstore().Addrs(id)) == 0 {
-		if res, err := f.c.Query.Provider(ctx, &types.QueryProviderRequest{Address: cp.Provider}); err == nil {
-			if info, err := peerInfo(id, res.Provider.Multiaddrs); err == nil {
-				f.h.Peerstore().AddAddrs(id, info.Addrs, 10*time.Minute)
-			}
+	// The chain has the provider's current addresses; what the peerstore
+	// learnt earlier may be stale (a restarted node listens elsewhere).
+	if res, err := f.c.Query.Provider(ctx, &types.QueryProviderRequest{Address: cp.Provider}); err == nil {
+		if info, err := peerInfo(id, res.Provider.Multiaddrs); err == nil {
+			f.h.Peerstore().AddAddrs(id, info.Addrs, 10*time.Minute)
 		}
 	}
 	return streams.FetchCheckpoint(ctx, f.h, id, job.Id, cp.Step, cp.Root, dst)
