@@ -16,8 +16,12 @@ import (
 
 	"cosmossdk.io/log/v2"
 
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	gpunode "github.com/gpunet/gpunet/node"
 	"github.com/gpunet/gpunet/stake/chain"
+	"github.com/gpunet/gpunet/stake/client"
 	"github.com/gpunet/gpunet/stake/types"
 )
 
@@ -94,6 +98,14 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("start devnet: no block yet: %w (its log is %s/node.log)", err, home)
 	}
 
+	if fresh {
+		// The demo provider needs bonded stake before the scheduler places
+		// jobs on it (SPEC section 5: stake covers what cheating could gain).
+		if err := stakeDemoProvider(ctx, node, kr); err != nil {
+			_ = node.Stop()
+			return fmt.Errorf("stake the devnet provider: %w", err)
+		}
+	}
 	provider, stopProvider, err := startDevnetProvider(ctx, cmd, home, node, logFile)
 	if err != nil {
 		_ = node.Stop()
@@ -136,7 +148,9 @@ Try, in another shell:
   gpunet provider list%[1]s
   gpunet offers%[2]s
   gpunet stake remove 2000000ugpu --role provider --from provider1%[1]s
-  gpunet job submit examples/jobs/trainer-cpu.yaml --from alice%[1]s
+  make trainer-image   # once: the example job's image, built locally
+  gpunet job submit examples/jobs/trainer-cpu.yaml --image gpunet/trainer:dev --from alice --watch%[1]s
+  gpunet job status 1%[1]s                  # timeline, checkpoints, what the provider was paid
 
 Press Ctrl-C to stop; the next start resumes where it stopped.
 `, extra, offersFlag)
@@ -163,6 +177,25 @@ Press Ctrl-C to stop; the next start resumes where it stopped.
 		fmt.Fprintf(out, "\nStopped at height %d. State kept in %s; run `gpunet devnet` again to resume.\n", height, home)
 	}
 	return nil
+}
+
+// demoProviderStake is what the devnet bonds for provider1 on creation.
+const demoProviderStake = 100_000_000 // 100 GPU
+
+func stakeDemoProvider(ctx context.Context, node *chain.Node, kr keyring.Keyring) error {
+	c, err := client.Dial(client.Config{GRPCAddr: node.GRPCAddr, ChainID: node.ChainID, Keyring: kr})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	addr, err := c.Address("provider1")
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err = c.Send(sctx, "provider1", &types.MsgStake{Staker: addr.String(), Role: types.ROLE_PROVIDER, Amount: sdk.NewInt64Coin(types.Denom, demoProviderStake)})
+	return err
 }
 
 // startDevnetProvider runs provider1's node beside the chain, creating its

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpunet/gpunet/internal/testimage"
 	"github.com/gpunet/gpunet/stake/chain"
 )
 
@@ -105,6 +109,7 @@ func TestDevnetStopsCleanlyAndResumes(t *testing.T) {
 	if code := run([]string{"provider", "list", "--home", home, "--grpc-addr", addrs[2]}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "12D3KooW") {
 		t.Fatalf("provider list does not show the devnet provider with its peer ID: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
+	devnetRunsAJob(t, home, addrs[2])
 	code, text := stop()
 	if code != 0 {
 		t.Fatalf("devnet exit code after Ctrl-C: %d\n%s", code, text)
@@ -119,10 +124,67 @@ func TestDevnetStopsCleanlyAndResumes(t *testing.T) {
 		t.Fatalf("second start does not resume at height %s:\n%s", m[1], out)
 	}
 	stdout.Reset()
-	if code := run([]string{"stake", "show", "provider1", "--home", home, "--grpc-addr", addrs[2], "-o", "json"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), `"provider": "5000000ugpu"`) {
+	if code := run([]string{"stake", "show", "provider1", "--home", home, "--grpc-addr", addrs[2], "-o", "json"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), `"provider": "105000000ugpu"`) {
 		t.Fatalf("stake after resume: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 	if code, text := stop(); code != 0 {
 		t.Fatalf("second stop: exit %d\n%s", code, text)
+	}
+}
+
+// devnetRunsAJob submits the example trainer to the devnet and waits for it
+// to succeed: the devnet's provider runs it in Docker and is paid.
+func devnetRunsAJob(t *testing.T, home, grpc string) {
+	t.Helper()
+	img := testimage.Trainer(t)
+	spec := filepath.Join(t.TempDir(), "job.yaml")
+	src, err := os.ReadFile("../../examples/jobs/trainer-cpu.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := regexp.MustCompile(`(?m)^image: .*$`).ReplaceAllString(string(src), "image: "+img)
+	if err := os.WriteFile(spec, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chainFlags := []string{"--home", home, "--grpc-addr", grpc}
+	balance := func() string {
+		var stdout, stderr bytes.Buffer
+		if code := run(append([]string{"stake", "show", "provider1", "-o", "json"}, chainFlags...), &stdout, &stderr); code != 0 {
+			t.Fatalf("stake show: %s", stderr.String())
+		}
+		var v struct {
+			Balance string `json:"balance"`
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.Balance
+	}
+	before := balance()
+	var stdout, stderr bytes.Buffer
+	if code := run(append([]string{"job", "submit", spec, "--from", "alice", "-o", "json"}, chainFlags...), &stdout, &stderr); code != 0 {
+		t.Fatalf("job submit: exit %d: %s", code, stderr.String())
+	}
+	var sub struct {
+		JobID uint64 `json:"job_id"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &sub); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		stdout.Reset()
+		stderr.Reset()
+		run(append([]string{"job", "status", fmt.Sprint(sub.JobID), "-o", "json"}, chainFlags...), &stdout, &stderr)
+		if strings.Contains(stdout.String(), `"status": "succeeded"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the devnet's job did not succeed in 90s:\n%s%s", stdout.String(), stderr.String())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if after := balance(); after == before {
+		t.Fatalf("provider1's balance did not change (%s): the provider was not paid", after)
 	}
 }

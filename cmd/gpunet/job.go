@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
-	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/spf13/cobra"
+
+	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -18,35 +20,128 @@ import (
 
 func jobCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "job", Short: "Submit training jobs and follow them"}
-	cmd.AddCommand(jobSubmitCmd(), jobListCmd(), jobStatusCmd(), jobCancelCmd())
+	cmd.AddCommand(jobSubmitCmd(), jobPlanCmd(), jobListCmd(), jobStatusCmd(), jobLogsCmd(), jobFetchCmd(), jobCancelCmd())
 	return cmd
 }
 
 type jobJSON struct {
-	ID            uint64          `json:"id"`
-	Client        string          `json:"client"`
-	Status        string          `json:"status"`
-	Escrow        string          `json:"escrow"`
-	CreatedHeight int64           `json:"created_height"`
-	UpdatedHeight int64           `json:"updated_height"`
-	Spec          json.RawMessage `json:"spec"`
+	ID            uint64           `json:"id"`
+	Client        string           `json:"client"`
+	Status        string           `json:"status"`
+	Escrow        string           `json:"escrow"`
+	Paid          string           `json:"paid"`
+	Owed          string           `json:"owed"`
+	RunSeconds    int64            `json:"run_seconds"`
+	Reason        string           `json:"reason"`
+	Seed          uint64           `json:"seed"`
+	Placements    uint32           `json:"placements"`
+	SettleTime    string           `json:"settle_time"` // RFC 3339; "" until VERIFYING
+	CreatedHeight int64            `json:"created_height"`
+	UpdatedHeight int64            `json:"updated_height"`
+	Lease         *leaseJSON       `json:"lease"`
+	Checkpoints   []checkpointJSON `json:"checkpoints"`
+	History       []transitionJSON `json:"history"`
+	Spec          json.RawMessage  `json:"spec"`
+}
+
+type leaseJSON struct {
+	Provider         string `json:"provider"`
+	PricePerGPUHour  string `json:"price_per_gpu_hour"`
+	GPUs             uint32 `json:"gpus"`
+	CPUs             uint64 `json:"cpus"`
+	MemoryMiB        uint64 `json:"memory_mib"`
+	DiskMiB          uint64 `json:"disk_mib"`
+	LeasedHeight     int64  `json:"leased_height"`
+	AcceptDeadline   int64  `json:"accept_deadline"`
+	AcceptedHeight   int64  `json:"accepted_height"`
+	AcceptedTime     string `json:"accepted_time,omitempty"`
+	ProgressDeadline int64  `json:"progress_deadline"`
+	StartStep        int64  `json:"start_step"`
+	MaxEndTime       string `json:"max_end_time,omitempty"`
+}
+
+type checkpointJSON struct {
+	Step     int64  `json:"step"`
+	Root     string `json:"root"` // hex
+	Height   int64  `json:"height"`
+	Provider string `json:"provider"`
+}
+
+type transitionJSON struct {
+	Status string `json:"status"`
+	Height int64  `json:"height"`
+	Time   string `json:"time"`
+	Note   string `json:"note,omitempty"`
+}
+
+// ugpu renders an amount for JSON: "5000000ugpu".
+func ugpu(v math.Int) string {
+	if v.IsNil() {
+		return "0" + types.Denom
+	}
+	return v.String() + types.Denom
+}
+
+// rfc3339 renders a chain time for JSON; the zero time is "".
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 func jobView(j types.Job) jobJSON {
-	return jobJSON{ID: j.Id, Client: j.Client, Status: j.Status.ShortName(), Escrow: j.Escrow.String() + types.Denom,
-		CreatedHeight: j.CreatedHeight, UpdatedHeight: j.UpdatedHeight, Spec: json.RawMessage(j.Spec)}
+	v := jobJSON{ID: j.Id, Client: j.Client, Status: j.Status.ShortName(), Escrow: ugpu(j.Escrow),
+		Paid: ugpu(j.Paid), Owed: ugpu(j.Owed), RunSeconds: j.RunSeconds, Reason: j.Reason, Seed: j.Seed,
+		Placements: j.Placements, SettleTime: rfc3339(j.SettleTime),
+		CreatedHeight: j.CreatedHeight, UpdatedHeight: j.UpdatedHeight, Spec: json.RawMessage(j.Spec),
+		Checkpoints: make([]checkpointJSON, 0, len(j.Checkpoints)), History: make([]transitionJSON, 0, len(j.History))}
+	if l := j.Lease; l != nil {
+		v.Lease = &leaseJSON{Provider: l.Provider, PricePerGPUHour: ugpu(l.PricePerGpuHour), GPUs: l.Gpus, CPUs: l.Cpus,
+			MemoryMiB: l.MemoryMib, DiskMiB: l.DiskMib, LeasedHeight: l.LeasedHeight, AcceptDeadline: l.AcceptDeadline,
+			AcceptedHeight: l.AcceptedHeight, AcceptedTime: rfc3339(l.AcceptedTime), ProgressDeadline: l.ProgressDeadline,
+			StartStep: l.StartStep, MaxEndTime: rfc3339(l.MaxEndTime)}
+	}
+	for _, c := range j.Checkpoints {
+		v.Checkpoints = append(v.Checkpoints, checkpointJSON{Step: c.Step, Root: fmt.Sprintf("%x", c.Root), Height: c.Height, Provider: c.Provider})
+	}
+	for _, h := range j.History {
+		v.History = append(v.History, transitionJSON{Status: h.Status.ShortName(), Height: h.Height, Time: rfc3339(h.Time), Note: h.Note})
+	}
+	return v
 }
 
 func jobSubmitCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "submit FILE --from KEY",
-		Short:   "Submit a job spec (YAML or JSON) and lock its deposit in escrow",
-		Example: "  gpunet job submit examples/jobs/trainer-cpu.yaml --from alice",
-		Args:    exactArgs(1, "FILE"),
+		Use:   "submit FILE --from KEY [--image REF] [--watch]",
+		Short: "Submit a job spec (YAML or JSON) and lock its deposit in escrow",
+		Long: `submit validates a job spec, sends it to the chain and locks its deposit in escrow.
+
+--image replaces the spec's image. An image ID (sha256:...) or a digest
+(repo@sha256:...) is used as it is; a tag (gpunet/trainer:dev) is resolved
+to the image ID of the image on this machine through the Docker engine.
+
+--watch then follows the job as ` + "`gpunet job status --watch`" + ` does, and exits 0
+when it succeeds, 1 when it fails, is cancelled or slashed.`,
+		Example: "  gpunet job submit examples/jobs/trainer-cpu.yaml --from alice\n" +
+			"  gpunet job submit examples/jobs/trainer-cpu.yaml --image gpunet/trainer:dev --watch --from alice",
+		Args: exactArgs(1, "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := from(cmd); err != nil {
+				return err
+			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {
-				return fmt.Errorf("read job spec: %w", err)
+				return usageError{fmt.Errorf("read job spec: %w", err)}
+			}
+			if ref, _ := cmd.Flags().GetString("image"); ref != "" {
+				id, err := resolveImage(cmd.Context(), ref)
+				if err != nil {
+					return err
+				}
+				if data, err = specWithImage(data, id); err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
 			}
 			spec, err := jobspec.ParseYAML(data)
 			if err != nil {
@@ -63,14 +158,27 @@ func jobSubmitCmd() *cobra.Command {
 				return err
 			}
 			id := tx.Responses[0].(*types.MsgCreateJobResponse).JobId
-			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"tx": tx.Hash, "height": tx.Height, "job_id": id, "escrow": spec.Deposit.String()})
+			res := map[string]any{"tx": tx.Hash, "height": tx.Height, "job_id": id, "escrow": spec.Deposit.String(), "image": spec.Image}
+			if watch, _ := cmd.Flags().GetBool("watch"); watch {
+				if !wantJSON(cmd) {
+					fmt.Fprintf(cmd.OutOrStdout(), "Job %d (%s) submitted by %s at height %d; %s locked in escrow.\n",
+						id, spec.Name, tx.Key, tx.Height, gpu(spec.Deposit.Int()))
+				}
+				return watchAndReport(cmd, id, func(j types.Job) error {
+					res["job"] = jobView(j)
+					return printJSON(cmd.OutOrStdout(), res)
+				})
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Job %d (%s) submitted by %s at height %d; %s locked in escrow.\nFollow it with: gpunet job status %d\n",
+			if wantJSON(cmd) {
+				return printJSON(cmd.OutOrStdout(), res)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Job %d (%s) submitted by %s at height %d; %s locked in escrow.\nFollow it with: gpunet job status %d --watch\n",
 				id, spec.Name, tx.Key, tx.Height, gpu(spec.Deposit.Int()), id)
 			return nil
 		},
 	}
+	cmd.Flags().String("image", "", "image to run instead of the spec's: an image ID, repo@sha256:digest, or a local tag (resolved to its image ID)")
+	cmd.Flags().Bool("watch", false, "follow the job until it ends; exit 0 if it succeeds, 1 otherwise")
 	addChainFlags(cmd, true)
 	return cmd
 }
@@ -81,55 +189,6 @@ func parseJobID(s string) (uint64, error) {
 		return 0, usageError{fmt.Errorf("job_id: %q is not a job ID; job IDs are whole numbers from 1 (see `gpunet job list`)", s)}
 	}
 	return id, nil
-}
-
-func jobStatusCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "status ID",
-		Short: "Show a job's state, escrow and spec",
-		Args:  exactArgs(1, "ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseJobID(args[0])
-			if err != nil {
-				return err
-			}
-			s, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.Query.Job(s.ctx, &types.QueryJobRequest{Id: id})
-			if err != nil {
-				return unwrap(err)
-			}
-			j := res.Job
-			if wantJSON(cmd) {
-				return printJSON(cmd.OutOrStdout(), jobView(j))
-			}
-			spec, err := jobspec.ParseCanonical([]byte(j.Spec))
-			if err != nil {
-				return fmt.Errorf("job %d: stored spec: %w", id, err)
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Job %d: %s\n", j.Id, spec.Name)
-			t := newTable(out, "FIELD", "VALUE")
-			t.AppendRows([]table.Row{
-				{"status", j.Status.ShortName()},
-				{"client", j.Client},
-				{"escrow", gpu(j.Escrow)},
-				{"image", spec.Image},
-				{"steps", fmt.Sprintf("%d (checkpoint every %d)", spec.Steps, spec.CheckpointEvery)},
-				{"gpus", spec.Resources.GPUs},
-				{"max price", gpu(spec.MaxPricePerGPUHour.Int()) + " per GPU-hour"},
-				{"created at height", j.CreatedHeight},
-				{"updated at height", j.UpdatedHeight},
-			})
-			t.Render()
-			return nil
-		},
-	}
-	addChainFlags(cmd, false)
-	return cmd
 }
 
 func jobListCmd() *cobra.Command {

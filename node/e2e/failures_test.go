@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,7 +54,7 @@ func provider(t *testing.T, net *testnet.Network, key string) node.Config {
 func runNode(t *testing.T, cfg node.Config) (kill func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	nd, err := node.New(ctx, cfg, nodeDeps(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	nd, err := node.New(ctx, cfg, nodeDeps(), slog.New(slog.NewTextHandler(failureLog(t, cfg.Key), nil)))
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -304,6 +305,34 @@ func TestUnsatisfiableJobStaysPending(t *testing.T) {
 	if j := job(t, net, id); j.Status != types.JOB_STATUS_PENDING || j.Placements != 0 {
 		t.Fatalf("job %s after 20 blocks (placements %d)", j.Status, j.Placements)
 	}
+}
+
+// failureLog collects a node's log and prints it if the test fails.
+func failureLog(t *testing.T, name string) io.Writer {
+	w := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("log of %s:\n%s", name, w.String())
+		}
+	})
+	return w
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func nodeDeps() node.Deps { return node.Deps{GPUs: gpu.Null{Reason: "test machine: no NVIDIA driver"}} }

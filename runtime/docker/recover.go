@@ -75,7 +75,7 @@ var _ gprt.TaskFinder = (*Driver)(nil)
 // first: a daemon whose store was lost finds its tasks by their labels.
 func (d *Driver) FindTasks(ctx context.Context, jobID string) ([]*gprt.TaskHandle, error) {
 	cs, err := d.cli.ContainerList(ctx, container.ListOptions{
-		All: true,
+		All:     true,
 		Filters: filters.NewArgs(filters.Arg("label", LabelManaged+"=true"), filters.Arg("label", LabelJob+"="+jobID)),
 	})
 	if err != nil {
