@@ -91,6 +91,7 @@ func ChainID(runnerID string) (uint64, bool) {
 func (w *Worker) Run(ctx context.Context) error {
 	t := time.NewTicker(w.cfg.PollInterval)
 	defer t.Stop()
+	w.abandonLost(ctx)
 	for {
 		w.sync(ctx)
 		select {
@@ -153,6 +154,35 @@ func (w *Worker) sync(ctx context.Context) {
 		if err := w.run.Stop(ctx, RunnerID(id)); err != nil && !errors.Is(err, runner.ErrNoRun) {
 			w.log.WarnContext(ctx, "stop a job no longer leased here", "job", id, "err", err)
 		}
+	}
+}
+
+// abandonLost ends the runs left from before a restart whose jobs are no
+// longer leased here, so their tasks stop and their GPUs are free.
+func (w *Worker) abandonLost(ctx context.Context) {
+	recs, err := w.run.Records()
+	if err != nil {
+		w.log.WarnContext(ctx, "read run records", "err", err)
+		return
+	}
+	jobs, err := w.chain.Leases(ctx)
+	if err != nil {
+		return // the next start tries again; a live lease is never abandoned blind
+	}
+	leased := map[uint64]bool{}
+	for _, j := range jobs {
+		leased[j.Id] = true
+	}
+	for _, rec := range recs {
+		id, ok := ChainID(rec.Job.ID)
+		if !ok || leased[id] || rec.State.Terminal() || rec.State == runner.StateStopped {
+			continue
+		}
+		if err := w.run.Abandon(ctx, rec.Job.ID); err != nil {
+			w.log.WarnContext(ctx, "abandon a run the chain moved elsewhere", "job", id, "err", err)
+			continue
+		}
+		w.log.InfoContext(ctx, "abandoned a run the chain moved elsewhere while this node was down", "job", id)
 	}
 }
 

@@ -34,8 +34,8 @@ func (s *Store) LoadRun(jobID string) (runner.Record, bool, error) {
 // DeleteRun removes the record of jobID.
 func (s *Store) DeleteRun(jobID string) error { return s.Delete(runsBucket, jobID) }
 
-// Runs returns every run record in job ID order.
-func (s *Store) Runs() ([]runner.Record, error) {
+// ListRuns returns every run record in job ID order.
+func (s *Store) ListRuns() ([]runner.Record, error) {
 	var out []runner.Record
 	err := s.Each(runsBucket, func(key string, raw json.RawMessage) error {
 		r, err := runner.DecodeRecord(raw)

@@ -51,7 +51,7 @@ max_duration: 1h
 	if got.Attempt != 2 || got.Handle.ID != "c1" || len(got.Checkpoints) != 1 || got.Job.Spec.Steps != 100 || got.Job.Seed != 4 {
 		t.Fatalf("reloaded %+v", got)
 	}
-	all, err := s.Runs()
+	all, err := s.ListRuns()
 	if err != nil || len(all) != 1 {
 		t.Fatalf("runs: %v %v", all, err)
 	}

@@ -3,6 +3,7 @@ package runner
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -102,6 +103,8 @@ type Store interface {
 	// LoadRun returns the record of jobID and whether there was one.
 	LoadRun(jobID string) (Record, bool, error)
 	DeleteRun(jobID string) error
+	// ListRuns returns every record in job ID order.
+	ListRuns() ([]Record, error)
 }
 
 var _ Store = (*MemStore)(nil)
@@ -138,6 +141,24 @@ func (m *MemStore) LoadRun(jobID string) (Record, bool, error) {
 	}
 	r, err := DecodeRecord(b)
 	return r, true, err
+}
+
+// ListRuns implements Store.
+func (m *MemStore) ListRuns() ([]Record, error) {
+	m.mu.Lock()
+	ids := slices.Sorted(maps.Keys(m.runs))
+	m.mu.Unlock()
+	out := make([]Record, 0, len(ids))
+	for _, id := range ids {
+		r, ok, err := m.LoadRun(id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // DeleteRun implements Store.

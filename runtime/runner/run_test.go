@@ -238,3 +238,34 @@ func TestLostRecordsAdoptTheRunningContainer(t *testing.T) {
 		t.Fatalf("containers left: %v %v", left, err)
 	}
 }
+
+// Abandon ends a run the machine no longer owns: the task stops, the record
+// says stopped and keeps its checkpoints.
+func TestAbandonStopsTheTask(t *testing.T) {
+	tg := targets(t)[1]
+	h := newHarness(t)
+	job := tg.job(Job{ID: "abandon", Spec: trainerSpec(t, 200, 50, map[string]string{"TRAINER_STEP_DELAY": "20ms"}), Seed: 4})
+	ctx1, die := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := h.runner(tg.driver(t)).Run(ctx1, job); done <- err }()
+	h.waitCheckpoint(job.ID, 50)
+	die()
+	<-done
+	r := h.runner(tg.driver(t))
+	if err := r.Abandon(context.Background(), job.ID); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, _ := r.Record(job.ID)
+	if rec.State != StateStopped || len(rec.Checkpoints) == 0 {
+		t.Fatalf("state %s with %d checkpoints", rec.State, len(rec.Checkpoints))
+	}
+	recs, err := r.Records()
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("records %v %v", recs, err)
+	}
+	// The task is gone: the run would have reached step 200 within 4 s.
+	time.Sleep(4500 * time.Millisecond)
+	if _, err := os.Stat(filepath.Join(r.CheckpointDir(job.ID), checkpointName(200))); err == nil {
+		t.Fatal("the abandoned task kept running to its end")
+	}
+}

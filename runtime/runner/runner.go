@@ -343,3 +343,25 @@ func (r *Runner) Forget(jobID string) error {
 
 // Record returns the job's run record.
 func (r *Runner) Record(jobID string) (Record, bool, error) { return r.store.LoadRun(jobID) }
+
+// Records returns every run record this runner's store holds.
+func (r *Runner) Records() ([]Record, error) { return r.store.ListRuns() }
+
+// Abandon ends a run this machine no longer owns (the chain moved the job
+// elsewhere while the daemon was down): its task is removed, its GPUs are
+// released and it is marked stopped. The record and its checkpoints stay,
+// to be served.
+func (r *Runner) Abandon(ctx context.Context, jobID string) error {
+	rec, ok, err := r.store.LoadRun(jobID)
+	if err != nil || !ok || rec.State.Terminal() || rec.State == StateStopped {
+		return err
+	}
+	rn := &run{r: r, rec: rec}
+	if rec.Handle != nil {
+		if err := r.driver.Recover(ctx, rec.Handle); err == nil {
+			_ = r.driver.Stop(ctx, rec.Handle.ID, r.cfg.StopTimeout)
+		}
+	}
+	r.finish(ctx, rn)
+	return rn.setState(StateStopped)
+}

@@ -636,7 +636,9 @@ type Job struct {
 	Status        JobStatus             `protobuf:"varint,5,opt,name=status,proto3,enum=gpunet.stake.v1.JobStatus" json:"status,omitempty"`
 	CreatedHeight int64                 `protobuf:"varint,6,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`
 	UpdatedHeight int64                 `protobuf:"varint,7,opt,name=updated_height,json=updatedHeight,proto3" json:"updated_height,omitempty"`
-	// lease is the job's current placement; empty while PENDING and after it ends.
+	// lease is the job's current placement, or after it ended the last one (who
+	// ran it, for settlement and the record); empty until the first placement
+	// and while PENDING after a lost lease.
 	Lease *Lease `protobuf:"bytes,8,opt,name=lease,proto3" json:"lease,omitempty"`
 	// checkpoints is the trail of committed checkpoints, in step order.
 	Checkpoints []Checkpoint `protobuf:"bytes,9,rep,name=checkpoints,proto3" json:"checkpoints"`
