@@ -51,6 +51,9 @@ func providerRegisterCmd(update bool) *cobra.Command {
 			addrs, _ := cmd.Flags().GetStringArray("multiaddr")
 			gpuFlags, _ := cmd.Flags().GetStringArray("gpu")
 			priceText, _ := cmd.Flags().GetString("price")
+			cpus, _ := cmd.Flags().GetUint64("cpus")
+			memory, _ := cmd.Flags().GetUint64("memory-mib")
+			disk, _ := cmd.Flags().GetUint64("disk-mib")
 			price, err := parseCoin("price_per_gpu_hour", priceText)
 			if err != nil {
 				return err
@@ -65,9 +68,11 @@ func providerRegisterCmd(update bool) *cobra.Command {
 			}
 			tx, err := sendTx(cmd, func(signer string) sdk.Msg {
 				if update {
-					return &types.MsgUpdateProvider{Owner: signer, PeerId: peerID, Multiaddrs: addrs, Gpus: gpus, PricePerGpuHour: price}
+					return &types.MsgUpdateProvider{Owner: signer, PeerId: peerID, Multiaddrs: addrs, Gpus: gpus, PricePerGpuHour: price,
+						Cpus: cpus, MemoryMib: memory, DiskMib: disk}
 				}
-				return &types.MsgRegisterProvider{Owner: signer, PeerId: peerID, Multiaddrs: addrs, Gpus: gpus, PricePerGpuHour: price}
+				return &types.MsgRegisterProvider{Owner: signer, PeerId: peerID, Multiaddrs: addrs, Gpus: gpus, PricePerGpuHour: price,
+					Cpus: cpus, MemoryMib: memory, DiskMib: disk}
 			})
 			if err != nil {
 				return err
@@ -87,6 +92,9 @@ func providerRegisterCmd(update bool) *cobra.Command {
 	cmd.Flags().StringArray("multiaddr", nil, "an address peers can dial (repeatable)")
 	cmd.Flags().StringArray("gpu", nil, "GPUs as MODEL:MEMORY_MIB:COMPUTE_CAPABILITY:COUNT (repeatable; none for a CPU-only provider)")
 	cmd.Flags().String("price", "", "price per GPU-hour, e.g. 2gpu or 2000000ugpu")
+	cmd.Flags().Uint64("cpus", 0, "CPUs offered to jobs (a provider node registers its own)")
+	cmd.Flags().Uint64("memory-mib", 0, "memory offered to jobs, MiB")
+	cmd.Flags().Uint64("disk-mib", 0, "disk offered to jobs, MiB")
 	addChainFlags(cmd, true)
 	return cmd
 }
