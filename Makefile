@@ -48,9 +48,14 @@ lint: ## gofmt, go vet and staticcheck
 	  if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 
 bench: ## benchmarks, each with its baseline in the same run (see docs/benchmarks.md)
+	@# -bench=. includes stake/keeper's EndBlockerAtLoad (10k providers, 100k jobs: about 25 s of genesis setup).
 	$(GO) test -run='^$$' -bench=. -benchmem ./stake/jobspec/ ./stake/keeper/ ./node/offers/ ./runtime/commit/
+	@# The scheduler on one core: 10k providers, 100k jobs (goal: over 50,000 placements/s).
+	$(GO) test -run='^$$' -bench=. -benchtime=3x -cpu=1 ./scheduler/
 	@# Needs a Docker engine (skips without one); a fixed count, as each start takes a container.
 	$(GO) test -run='^$$' -bench=StartToFirstLog -benchtime=20x ./runtime/docker/
+	@# Needs a Docker engine (skips without one): a devnet-shaped chain and provider, 1 s blocks.
+	$(GO) test -run='^$$' -bench=SubmitToRunning -benchtime=5x ./node/e2e/
 	@echo 'For the 2 GiB comparison with sha256sum and b3sum: bench/commit.sh'
 
 # -fuzzminimizetime keeps a short run fuzzing instead of minimising one input.
