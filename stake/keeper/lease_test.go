@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -353,5 +354,41 @@ func TestJobsByProviderQuery(t *testing.T) {
 	}
 	if got := f.jobIDs(&types.QueryJobsRequest{Provider: f.acct["bob"].bech}); len(got) != 0 {
 		t.Fatalf("a cancelled job is still listed as bob's lease: %v", got)
+	}
+}
+
+// A chain exported with a running lease and imported again keeps acting on
+// it: the provider's lease index and the deadline indexes are rebuilt.
+func TestGenesisRoundTripWithRunningLease(t *testing.T) {
+	f := newFixture(t)
+	f.addProvider("bob", peerB)
+	id, _ := f.placeOne("2h")
+	f.accept("bob", id)
+	if err := f.report("bob", id, 50); err != nil {
+		t.Fatal(err)
+	}
+	f.nextBlock(blockTime)
+	exported, err := f.app.ExportAppState(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state map[string]json.RawMessage
+	if err := json.Unmarshal(exported.AppState, &state); err != nil {
+		t.Fatal(err)
+	}
+	g := newFixtureWithState(t, state, exported.Height+1, f.ctx.BlockTime())
+	if got := g.jobIDs(&types.QueryJobsRequest{Provider: g.acct["bob"].bech}); len(got) != 1 || got[0] != id {
+		t.Fatalf("bob's leases after import: %v", got)
+	}
+	// bob goes silent: the imported chain still takes the lease away.
+	for range types.DevnetParams().ProgressTimeout + 2 {
+		g.nextBlock(blockTime)
+	}
+	j := g.job(id)
+	if j.Status != types.JOB_STATUS_PENDING || len(j.Checkpoints) != 1 {
+		t.Fatalf("after import and silence: %s with %d checkpoints", j.Status, len(j.Checkpoints))
+	}
+	if g.provider("bob").FreeCpus != 4 {
+		t.Fatal("the lost lease's CPU was not given back after import")
 	}
 }
