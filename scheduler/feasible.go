@@ -1,7 +1,5 @@
 package scheduler
 
-import "cosmossdk.io/math"
-
 // This file is the filter stage: a provider is feasible for a job when
 // every checker passes. Checkers run in a fixed order and the first that
 // fails names the Reason, so "why not placed?" has one stable answer.
@@ -32,7 +30,6 @@ type node struct {
 	total    uint64 // GPUs over all inventory entries
 	gpus     []gpuEntry
 	price    amount
-	priceInt math.Int // as given, for the Placement
 	stake    amount
 	verified uint64
 	static   int64 // job-independent points, the secondary static rank key
