@@ -35,6 +35,10 @@ type TaskConfig struct {
 	// User is "uid:gid"; empty means the driver's non-root default.
 	User   string
 	Labels map[string]string
+	// Owner names the runner that started the task (drivers record it: the
+	// docker label gpunet.owner), so that one runner finds only its own
+	// tasks when several share an engine. Empty means no owner.
+	Owner string
 	// Contract fills the job-contract env vars.
 	Contract Contract
 	// Requests are sandbox escapes a spec may ask for. Drivers that sandbox

@@ -47,7 +47,9 @@ func (r ExitResult) Successful() bool {
 
 // TaskFinder is implemented by drivers that can find a job's tasks without
 // a handle (by container labels), so that a daemon that lost its records
-// adopts a task instead of starting a second copy of the job.
+// adopts a task instead of starting a second copy of the job. Only tasks
+// started with the same TaskConfig.Owner are found: job IDs are only unique
+// within one chain, and several providers may share an engine.
 type TaskFinder interface {
-	FindTasks(ctx context.Context, jobID string) ([]*TaskHandle, error)
+	FindTasks(ctx context.Context, owner, jobID string) ([]*TaskHandle, error)
 }

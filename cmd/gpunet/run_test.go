@@ -160,7 +160,7 @@ func TestRunKilledProcessReattaches(t *testing.T) {
 
 	ctx := context.Background()
 	jobContainers := func() []container.Summary {
-		cs, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", docker.LabelJob+"=killed"))})
+		cs, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", docker.LabelJob+"=killed"), filters.Arg("label", docker.LabelOwner+"="+runner.OwnerOf(work)))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/gpunet/gpunet/node/leases"
 	"github.com/gpunet/gpunet/runtime/commit"
 	"github.com/gpunet/gpunet/runtime/docker"
+	"github.com/gpunet/gpunet/runtime/runner"
 	"github.com/gpunet/gpunet/stake/types"
 )
 
@@ -83,12 +84,15 @@ func registered(t *testing.T, net *testnet.Network, key string) {
 	})
 }
 
-// jobContainers lists the containers of a chain job on the engine.
-func jobContainers(t *testing.T, id uint64, all bool) []container.Summary {
+// jobContainers lists the containers a provider runs for a chain job.
+// Other tests' chains have jobs with the same IDs on the same engine; the
+// owner label (the provider's runner) tells them apart.
+func jobContainers(t *testing.T, cfg node.Config, id uint64, all bool) []container.Summary {
 	t.Helper()
 	cli := testimage.Engine(t)
+	owner := runner.OwnerOf(filepath.Join(cfg.Home, "runtime"))
 	cs, err := cli.ContainerList(context.Background(), container.ListOptions{All: all,
-		Filters: filters.NewArgs(filters.Arg("label", docker.LabelJob+"="+leases.RunnerID(id)))})
+		Filters: filters.NewArgs(filters.Arg("label", docker.LabelJob+"="+leases.RunnerID(id)), filters.Arg("label", docker.LabelOwner+"="+owner))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +184,7 @@ func TestKilledProviderResumesElsewhere(t *testing.T) {
 		first = "provider2"
 	}
 	kills[first]()
-	for _, c := range jobContainers(t, id, true) { // its machine went down
+	for _, c := range jobContainers(t, cfgs[first], id, true) { // its machine went down
 		_ = testimage.Engine(t).ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true})
 	}
 	eventually(t, "the lease to move", func() bool {
@@ -211,7 +215,7 @@ func TestDeletedStoreAdoptsRunningContainer(t *testing.T) {
 
 	id := submit(t, net, "alice", trainerJob(t, img, "env: {TRAINER_STEP_DELAY: 20ms}\n"))
 	waitRunningWithCheckpoint(t, net, id)
-	cs := jobContainers(t, id, true)
+	cs := jobContainers(t, cfg, id, true)
 	if len(cs) != 1 {
 		t.Fatalf("containers: %+v", cs)
 	}
@@ -230,7 +234,7 @@ func TestDeletedStoreAdoptsRunningContainer(t *testing.T) {
 				seen <- most
 				return
 			case <-time.After(50 * time.Millisecond):
-				most = max(most, len(jobContainers(t, id, true)))
+				most = max(most, len(jobContainers(t, cfg, id, true)))
 			}
 		}
 	}()
@@ -252,7 +256,8 @@ func TestDeletedStoreAdoptsRunningContainer(t *testing.T) {
 func TestCancelMidRun(t *testing.T) {
 	img := testimage.Trainer(t)
 	net := leaseNet(t)
-	runNode(t, provider(t, net, "provider1"))
+	cfg := provider(t, net, "provider1")
+	runNode(t, cfg)
 	registered(t, net, "provider1")
 	id := submit(t, net, "alice", trainerJob(t, img, "env: {TRAINER_STEP_DELAY: 50ms}\n"))
 	waitRunningWithCheckpoint(t, net, id)
@@ -261,7 +266,7 @@ func TestCancelMidRun(t *testing.T) {
 	if j.Status != types.JOB_STATUS_CANCELLED || !j.Paid.IsPositive() || !j.Escrow.IsZero() {
 		t.Fatalf("%s paid %s escrow %s", j.Status, j.Paid, j.Escrow)
 	}
-	eventually(t, "the job's container to stop", func() bool { return len(jobContainers(t, id, false)) == 0 })
+	eventually(t, "the job's container to stop", func() bool { return len(jobContainers(t, cfg, id, false)) == 0 })
 }
 
 // A job that exits non-zero fails on chain with the reason.
@@ -282,7 +287,8 @@ func TestFailingJobFails(t *testing.T) {
 func TestJobPastMaxDurationFails(t *testing.T) {
 	img := testimage.Trainer(t)
 	net := leaseNet(t)
-	runNode(t, provider(t, net, "provider1"))
+	cfg := provider(t, net, "provider1")
+	runNode(t, cfg)
 	registered(t, net, "provider1")
 	spec := strings.Replace(trainerJob(t, img, "env: {TRAINER_STEP_DELAY: 100ms}\n"), `"max_duration":"10m0s"`, `"max_duration":"3s"`, 1)
 	id := submit(t, net, "alice", spec)
@@ -290,7 +296,7 @@ func TestJobPastMaxDurationFails(t *testing.T) {
 	if !strings.Contains(j.Reason, "max_duration") {
 		t.Fatalf("reason %q", j.Reason)
 	}
-	eventually(t, "the job's container to stop", func() bool { return len(jobContainers(t, id, false)) == 0 })
+	eventually(t, "the job's container to stop", func() bool { return len(jobContainers(t, cfg, id, false)) == 0 })
 }
 
 // A job no provider can satisfy stays PENDING.

@@ -71,12 +71,17 @@ func (d *Driver) List(ctx context.Context) ([]Managed, error) {
 
 var _ gprt.TaskFinder = (*Driver)(nil)
 
-// FindTasks returns a handle for every gpunet container of job, running ones
-// first: a daemon whose store was lost finds its tasks by their labels.
-func (d *Driver) FindTasks(ctx context.Context, jobID string) ([]*gprt.TaskHandle, error) {
+// FindTasks returns a handle for every gpunet container of job started by
+// owner, running ones first: a daemon whose store was lost finds its tasks
+// by their labels.
+func (d *Driver) FindTasks(ctx context.Context, owner, jobID string) ([]*gprt.TaskHandle, error) {
+	if owner == "" {
+		return nil, nil // without an owner, a container could be another runner's
+	}
 	cs, err := d.cli.ContainerList(ctx, container.ListOptions{
-		All:     true,
-		Filters: filters.NewArgs(filters.Arg("label", LabelManaged+"=true"), filters.Arg("label", LabelJob+"="+jobID)),
+		All: true,
+		Filters: filters.NewArgs(filters.Arg("label", LabelManaged+"=true"), filters.Arg("label", LabelJob+"="+jobID),
+			filters.Arg("label", LabelOwner+"="+owner)),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find containers of job %s: %w", jobID, err)

@@ -16,6 +16,7 @@ const (
 	LabelJob     = "gpunet.job"
 	LabelSegment = "gpunet.segment"
 	LabelManaged = "gpunet.managed"
+	LabelOwner   = "gpunet.owner"
 )
 
 // buildSpec turns a task into the container and host configs, sandbox included.
@@ -38,6 +39,10 @@ func (d *Driver) buildSpec(cfg gprt.TaskConfig) (*container.Config, *container.H
 		labels[k] = v
 	}
 	labels[LabelJob], labels[LabelSegment], labels[LabelManaged] = cfg.JobID, cfg.Segment, "true"
+	delete(labels, LabelOwner)
+	if cfg.Owner != "" {
+		labels[LabelOwner] = cfg.Owner
+	}
 
 	// The spec's command replaces the image's entrypoint, as a Kubernetes
 	// command does: the job says exactly what runs, and an image whose

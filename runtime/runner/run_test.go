@@ -153,7 +153,7 @@ func TestStoppedContainerResumesFromLastCheckpoint(t *testing.T) {
 		}
 	}
 	// Every container of the job is gone once it succeeded.
-	left, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", docker.LabelJob+"=stopped"))})
+	left, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", docker.LabelJob+"=stopped"), filters.Arg("label", docker.LabelOwner+"="+OwnerOf(h.workDir)))})
 	if err != nil || len(left) != 0 {
 		t.Fatalf("containers left: %v %v", left, err)
 	}
@@ -233,7 +233,7 @@ func TestLostRecordsAdoptTheRunningContainer(t *testing.T) {
 		t.Fatalf("task %s attempt %d, want the adopted %s", rec.Handle.ID, rec.Attempt, before.Handle.ID)
 	}
 	checkCommitted(t, r, rec, 50, 100, 150, 200)
-	left, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", docker.LabelJob+"=adopt"))})
+	left, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", docker.LabelJob+"=adopt"), filters.Arg("label", docker.LabelOwner+"="+OwnerOf(h.workDir)))})
 	if err != nil || len(left) != 0 {
 		t.Fatalf("containers left: %v %v", left, err)
 	}

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +33,24 @@ type Config struct {
 	MaxLogBytes int64
 	// HashWorkers hash checkpoint chunks; 0 means GOMAXPROCS.
 	HashWorkers int
+	// Owner marks this runner's tasks (TaskConfig.Owner); empty means
+	// OwnerOf(WorkDir), which stays the same across restarts.
+	Owner string
+}
+
+// OwnerOf is the default owner of a runner on workDir: job IDs are only
+// unique within one chain, and two providers on one engine each have their
+// own work directory.
+func OwnerOf(workDir string) string {
+	sum := sha256.Sum256([]byte(filepath.Clean(workDir)))
+	return hex.EncodeToString(sum[:8])
+}
+
+func (c Config) owner() string {
+	if c.Owner != "" {
+		return c.Owner
+	}
+	return OwnerOf(c.WorkDir)
 }
 
 // DefaultConfig returns the defaults for a work directory.
@@ -186,7 +206,7 @@ func (r *Runner) adoptable(ctx context.Context, jobID string) (*gprt.TaskHandle,
 	if !ok {
 		return nil, nil
 	}
-	hs, err := f.FindTasks(ctx, jobID)
+	hs, err := f.FindTasks(ctx, r.cfg.owner(), jobID)
 	if err != nil || len(hs) == 0 {
 		return nil, err
 	}

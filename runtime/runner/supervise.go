@@ -204,6 +204,7 @@ func (r *Runner) startAttempt(ctx context.Context, rn *run) error {
 		CPUs:          int(spec.Resources.CPUs),
 		MemoryMiB:     spec.Resources.MemoryMiB,
 		CheckpointDir: r.CheckpointDir(job.ID),
+		Owner:         r.cfg.owner(),
 		Contract: gprt.Contract{StartStep: from, EndStep: job.End(), CheckpointEvery: spec.CheckpointEvery,
 			ResumeFrom: resume, Seed: job.Seed},
 	}
