@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"cosmossdk.io/math"
 
 	"github.com/gpunet/gpunet/internal/testimage"
 	"github.com/gpunet/gpunet/internal/testnet"
+	"github.com/gpunet/gpunet/internal/testnode"
 	"github.com/gpunet/gpunet/node"
-	nodegpu "github.com/gpunet/gpunet/node/gpu"
 	"github.com/gpunet/gpunet/runtime/commit"
 	"github.com/gpunet/gpunet/stake/types"
 )
@@ -23,43 +19,8 @@ import (
 // GPUs, until the test ends, and waits for it to register its capacity.
 func startProvider(t *testing.T, n *testnet.Network, key string) {
 	t.Helper()
-	cfg := node.DefaultConfig(filepath.Join(t.TempDir(), key))
-	cfg.Key = key
-	cfg.KeyringDir = n.Home
-	cfg.Chain = node.ChainConfig{GRPC: n.Node.GRPCAddr, RPC: n.Node.RPCAddr}
-	cfg.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.Offer.Heartbeat, cfg.Offer.TTL = "1s", "30s"
-	cfg.Runtime.PollInterval = "200ms"
-
-	ctx, cancel := context.WithCancel(context.Background())
-	nd, err := node.New(ctx, cfg, node.Deps{GPUs: nodegpu.Null{Reason: "test machine: no NVIDIA driver"}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- nd.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("node run: %v", err)
-		}
-		if err := nd.Close(); err != nil {
-			t.Errorf("node close: %v", err)
-		}
-	})
-	deadline := time.Now().Add(45 * time.Second)
-	for {
-		res, err := n.Client.Query.Provider(n.Ctx(), &types.QueryProviderRequest{Address: n.Addr(key)})
-		if err == nil && res.Provider.Cpus > 0 && len(res.Provider.Multiaddrs) > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s's node did not register within 45s", key)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testnode.Start(t, testnode.Config(t, n, key, nil), node.Deps{})
+	testnode.WaitRegistered(t, n, key)
 }
 
 // A job goes through the CLI end to end on a real provider node running the

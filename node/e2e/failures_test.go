@@ -3,13 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,8 +19,8 @@ import (
 
 	"github.com/gpunet/gpunet/internal/testimage"
 	"github.com/gpunet/gpunet/internal/testnet"
+	"github.com/gpunet/gpunet/internal/testnode"
 	"github.com/gpunet/gpunet/node"
-	"github.com/gpunet/gpunet/node/gpu"
 	"github.com/gpunet/gpunet/node/leases"
 	"github.com/gpunet/gpunet/runtime/commit"
 	"github.com/gpunet/gpunet/runtime/docker"
@@ -45,44 +42,17 @@ func leaseNet(t *testing.T) *testnet.Network {
 func provider(t *testing.T, net *testnet.Network, key string) node.Config {
 	t.Helper()
 	send(t, net, key, &types.MsgStake{Staker: net.Addr(key), Role: types.ROLE_PROVIDER, Amount: sdk.NewInt64Coin(types.Denom, 50_000_000)})
-	cfg := nodeConfig(t, net, key, nil)
-	cfg.Runtime.PollInterval = "200ms"
-	return cfg
+	return nodeConfig(t, net, key, nil)
 }
 
 // runNode starts a node and returns a function that kills it (the process
-// ends; its containers are left as they are). Killing twice is a no-op.
+// ends; its containers are left as they are).
 func runNode(t *testing.T, cfg node.Config) (kill func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	nd, err := node.New(ctx, cfg, nodeDeps(), slog.New(slog.NewTextHandler(failureLog(t, cfg.Key), nil)))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- nd.Run(ctx) }()
-	killed := false
-	kill = func() {
-		if killed {
-			return
-		}
-		killed = true
-		cancel()
-		<-done
-		_ = nd.Close()
-	}
-	t.Cleanup(kill)
+	_, kill = testnode.Start(t, cfg, node.Deps{})
 	return kill
 }
 
-func registered(t *testing.T, net *testnet.Network, key string) {
-	t.Helper()
-	eventually(t, key+" registered with capacity", func() bool {
-		res, err := net.Client.Query.Provider(net.Ctx(), &types.QueryProviderRequest{Address: net.Addr(key)})
-		return err == nil && res.Provider.Cpus > 0
-	})
-}
+func registered(t *testing.T, net *testnet.Network, key string) { testnode.WaitRegistered(t, net, key) }
 
 // jobContainers lists the containers a provider runs for a chain job.
 // Other tests' chains have jobs with the same IDs on the same engine; the
@@ -312,33 +282,3 @@ func TestUnsatisfiableJobStaysPending(t *testing.T) {
 		t.Fatalf("job %s after 20 blocks (placements %d)", j.Status, j.Placements)
 	}
 }
-
-// failureLog collects a node's log and prints it if the test fails.
-func failureLog(t *testing.T, name string) io.Writer {
-	w := &lockedBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("log of %s:\n%s", name, w.String())
-		}
-	})
-	return w
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func nodeDeps() node.Deps { return node.Deps{GPUs: gpu.Null{Reason: "test machine: no NVIDIA driver"}} }

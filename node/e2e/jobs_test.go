@@ -108,7 +108,6 @@ func TestJobRunsEndToEnd(t *testing.T) {
 	img := testimage.Trainer(t)
 	net := testnet.New(t, testnet.DefaultOptions())
 	cfg := nodeConfig(t, net, "provider1", nil)
-	cfg.Runtime.PollInterval = "200ms"
 	send(t, net, "provider1", &types.MsgStake{Staker: net.Addr("provider1"), Role: types.ROLE_PROVIDER, Amount: sdk.NewInt64Coin(types.Denom, 50_000_000)})
 	startNode(t, cfg)
 	eventually(t, "provider1 registered with capacity", func() bool {

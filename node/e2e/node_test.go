@@ -1,60 +1,31 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gpunet/gpunet/internal/testnet"
+	"github.com/gpunet/gpunet/internal/testnode"
 	"github.com/gpunet/gpunet/node"
-	"github.com/gpunet/gpunet/node/gpu"
 	"github.com/gpunet/gpunet/stake/types"
 )
 
 func nodeConfig(t *testing.T, n *testnet.Network, key string, bootstrap []string) node.Config {
-	t.Helper()
-	cfg := node.DefaultConfig(filepath.Join(t.TempDir(), key))
-	cfg.Key = key
-	cfg.KeyringDir = n.Home
-	cfg.Chain = node.ChainConfig{GRPC: n.Node.GRPCAddr, RPC: n.Node.RPCAddr}
-	cfg.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
-	cfg.P2P.Bootstrap = bootstrap
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.Offer.Heartbeat, cfg.Offer.TTL = "1s", "30s"
-	return cfg
+	return testnode.Config(t, n, key, bootstrap)
 }
 
 // startNode runs a provider node without GPUs until the test ends.
 func startNode(t *testing.T, cfg node.Config) *node.Node {
-	t.Helper()
-	return startNodeWith(t, cfg, node.Deps{GPUs: gpu.Null{Reason: "test machine: no NVIDIA driver"}})
+	nd, _ := testnode.Start(t, cfg, node.Deps{})
+	return nd
 }
 
 func startNodeWith(t *testing.T, cfg node.Config, deps node.Deps) *node.Node {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	nd, err := node.New(ctx, cfg, deps, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- nd.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("node run: %v", err)
-		}
-		if err := nd.Close(); err != nil {
-			t.Errorf("node close: %v", err)
-		}
-	})
+	nd, _ := testnode.Start(t, cfg, deps)
 	return nd
 }
 

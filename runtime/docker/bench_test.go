@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -25,7 +24,7 @@ import (
 // Removing the container is outside the timer. Each sub-benchmark does one
 // untimed warm-up start first. ms/first-log is the mean per start.
 func BenchmarkStartToFirstLog(b *testing.B) {
-	d := benchDriver(b)
+	d := engineDriver(b)
 	probeOnce.Do(func() { probeID, probeErr = buildProbe(d.cli) })
 	if probeErr != nil {
 		b.Fatalf("build probe image: %v", probeErr)
@@ -36,7 +35,7 @@ func BenchmarkStartToFirstLog(b *testing.B) {
 	}
 
 	b.Run("driver", func(b *testing.B) {
-		cfg := benchConfig(b, img, "id")
+		cfg := baseConfig(b, img, "id")
 		benchFirstLog(b, func() error { return driverFirstLog(b, d, cfg) })
 	})
 	b.Run("docker-run", func(b *testing.B) {
@@ -45,7 +44,7 @@ func BenchmarkStartToFirstLog(b *testing.B) {
 		})
 	})
 	b.Run("docker-run-hardened", func(b *testing.B) {
-		cfg := benchConfig(b, img, "id")
+		cfg := baseConfig(b, img, "id")
 		args := []string{
 			"run", "--rm", "--network", "none",
 			"--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
@@ -139,43 +138,4 @@ func cliFirstLog(b *testing.B, args ...string) error {
 		return fmt.Errorf("docker run: first line %q: %v", line, err)
 	}
 	return nil
-}
-
-// benchDriver is engineDriver for benchmarks.
-func benchDriver(b *testing.B) *Driver {
-	b.Helper()
-	d, err := New(DefaultConfig())
-	if err != nil {
-		b.Fatalf("new driver: %v", err)
-	}
-	b.Cleanup(func() { d.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := d.Ping(ctx); err != nil {
-		if os.Getenv("CI") == "true" {
-			b.Fatalf("docker engine unreachable and CI=true: %v", err)
-		}
-		b.Skipf("docker engine unreachable (set CI=true to make this a failure): %v", err)
-	}
-	return d
-}
-
-// benchConfig is baseConfig for benchmarks.
-func benchConfig(b *testing.B, img string, args ...string) gprt.TaskConfig {
-	b.Helper()
-	ckpt := b.TempDir()
-	if err := os.Chmod(ckpt, 0o777); err != nil {
-		b.Fatalf("chmod checkpoint dir: %v", err)
-	}
-	return gprt.TaskConfig{
-		JobID:         "job-bench-first-log",
-		Segment:       "0",
-		Image:         img,
-		Command:       append([]string{"/probe"}, args...),
-		CPUs:          1,
-		MemoryMiB:     64,
-		PidsLimit:     64,
-		CheckpointDir: ckpt,
-		Contract:      gprt.Contract{StartStep: 0, EndStep: 10, CheckpointEvery: 5, Seed: 42},
-	}
 }

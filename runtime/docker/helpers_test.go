@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 
 // engineDriver returns a driver on the real engine. It skips when no engine
 // answers, except with CI=true, where a missing engine fails the test.
-func engineDriver(t *testing.T) *Driver {
+func engineDriver(t testing.TB) *Driver {
 	t.Helper()
 	d, err := New(DefaultConfig())
 	if err != nil {
@@ -49,7 +49,7 @@ func engineDriver(t *testing.T) *Driver {
 }
 
 // probeImage builds the probe image once per test run and returns its ID.
-func probeImage(t *testing.T, d *Driver) string {
+func probeImage(t testing.TB, d *Driver) string {
 	t.Helper()
 	probeOnce.Do(func() { probeID, probeErr = buildProbe(d.cli) })
 	if probeErr != nil {
@@ -65,7 +65,7 @@ func buildProbe(cli client.APIClient) (string, error) {
 }
 
 // baseConfig is a small CPU task running the probe with args.
-func baseConfig(t *testing.T, img string, args ...string) gprt.TaskConfig {
+func baseConfig(t testing.TB, img string, args ...string) gprt.TaskConfig {
 	t.Helper()
 	ckpt := t.TempDir()
 	if err := os.Chmod(ckpt, 0o777); err != nil {
