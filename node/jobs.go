@@ -11,7 +11,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/libp2p/go-libp2p/core/host"
-	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/gpunet/gpunet/node/chainlink"
 	"github.com/gpunet/gpunet/node/gpu"
@@ -88,7 +87,7 @@ func (n *Node) startJobs(ctx context.Context) (capacity, error) {
 	if err != nil {
 		return capacity{}, err
 	}
-	fetch := checkpointFetcher{h: n.host.Host(), registry: chainlink.NewRegistry(n.client), c: n.client}
+	fetch := checkpointFetcher{h: n.host.Host(), c: n.client}
 	w = leases.New(leases.Config{Address: n.address, PollInterval: n.cfg.pollInterval(), FetchDir: filepath.Join(work, "fetched")}, chain, r, fetch, n.logger)
 	n.leases = w
 	srv := streams.NewServer(n.host.Host(), w, w, leases.Clients{Chain: chain}, streams.WithLogger(n.logger))
@@ -149,39 +148,23 @@ func (a chainAdapter) Send(ctx context.Context, msgs ...sdk.Msg) error {
 }
 
 // checkpointFetcher fetches a checkpoint from the provider that committed
-// it, found through the chain's registry.
+// it, at the addresses its registry entry has now.
 type checkpointFetcher struct {
-	h        host.Host
-	registry *chainlink.Registry
-	c        *client.Client
+	h host.Host
+	c *client.Client
 }
 
 func (f checkpointFetcher) Fetch(ctx context.Context, job types.Job, cp types.Checkpoint, dst string) error {
-	id, err := f.registry.PeerIDOf(ctx, cp.Provider)
+	res, err := f.c.Query.Provider(ctx, &types.QueryProviderRequest{Address: cp.Provider})
+	if err != nil {
+		return fmt.Errorf("look up provider %s: %w", cp.Provider, client.Unwrap(err))
+	}
+	info, err := chainlink.AddrInfo(res.Provider)
 	if err != nil {
 		return err
 	}
-	// The chain has the provider's current addresses; what the peerstore
-	// learnt earlier may be stale (a restarted node listens elsewhere).
-	if res, err := f.c.Query.Provider(ctx, &types.QueryProviderRequest{Address: cp.Provider}); err == nil {
-		if info, err := peerInfo(id, res.Provider.Multiaddrs); err == nil {
-			f.h.Peerstore().AddAddrs(id, info.Addrs, 10*time.Minute)
-		}
-	}
-	return streams.FetchCheckpoint(ctx, f.h, id, job.Id, cp.Step, cp.Root, dst)
-}
-
-func peerInfo(id peer.ID, addrs []string) (*peer.AddrInfo, error) {
-	info := &peer.AddrInfo{ID: id}
-	for _, a := range addrs {
-		pi, err := peer.AddrInfoFromString(a + "/p2p/" + id.String())
-		if err != nil {
-			continue
-		}
-		info.Addrs = append(info.Addrs, pi.Addrs...)
-	}
-	if len(info.Addrs) == 0 {
-		return nil, fmt.Errorf("provider %s has no usable address", id)
-	}
-	return info, nil
+	// What the peerstore learnt earlier may be stale (a restarted node
+	// listens elsewhere); the chain has the current addresses.
+	f.h.Peerstore().AddAddrs(info.ID, info.Addrs, 10*time.Minute)
+	return streams.FetchCheckpoint(ctx, f.h, info.ID, job.Id, cp.Step, cp.Root, dst)
 }

@@ -12,12 +12,12 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
-	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 
+	"github.com/gpunet/gpunet/node/chainlink"
 	"github.com/gpunet/gpunet/node/p2p"
 	"github.com/gpunet/gpunet/node/streams"
 	"github.com/gpunet/gpunet/stake/types"
@@ -31,24 +31,11 @@ func dialProvider(ctx context.Context, s *session, address string) (host.Host, p
 	if err != nil {
 		return nil, "", fmt.Errorf("provider %s: %w", address, unwrap(err))
 	}
-	p := res.Provider
-	id, err := peer.Decode(p.PeerId)
+	info, err := chainlink.AddrInfo(res.Provider)
 	if err != nil {
-		return nil, "", fmt.Errorf("provider %s: registered peer ID %q: %w", address, p.PeerId, err)
+		return nil, "", err
 	}
-	info := peer.AddrInfo{ID: id}
-	for _, a := range p.Multiaddrs {
-		m, err := ma.NewMultiaddr(a)
-		if err != nil {
-			continue
-		}
-		if transport, _ := peer.SplitAddr(m); transport != nil {
-			info.Addrs = append(info.Addrs, transport)
-		}
-	}
-	if len(info.Addrs) == 0 {
-		return nil, "", fmt.Errorf("provider %s (peer %s) has no usable address on chain; its node registers them when it starts", address, id)
-	}
+	id := info.ID
 	h, err := libp2p.New(
 		libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"),
 		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),

@@ -157,7 +157,7 @@ func runJob(cmd *cobra.Command, file string, f runFlags) error {
 		return fmt.Errorf("%s already holds a %s run of %s; pass --fresh to run it again, or --job-id to run it under another name", workDir, old.State, job.ID)
 	case had:
 		resume = true
-		fmt.Fprintf(ui.errw, "resuming the %s run of %s from step %d (attempt %d)\n", old.State, job.ID, lastStep(old), old.Attempt)
+		fmt.Fprintf(ui.errw, "resuming the %s run of %s from step %d (attempt %d)\n", old.State, job.ID, old.LastStep(), old.Attempt)
 	}
 
 	// Ctrl-C stops the job, keeping its checkpoints; the process dying
@@ -201,13 +201,6 @@ func runJob(cmd *cobra.Command, file string, f runFlags) error {
 type runResult struct {
 	runner.Record
 	CheckpointDir string `json:"checkpoint_dir"`
-}
-
-func lastStep(rec runner.Record) int64 {
-	if c, ok := rec.Last(); ok {
-		return c.Step
-	}
-	return rec.Job.StartStep
 }
 
 // runDriver builds the driver --driver names and the job it runs.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -41,4 +42,28 @@ func (r *Registry) PeerIDOf(ctx context.Context, chainAddress string) (peer.ID, 
 		return "", fmt.Errorf("provider %s registered peer ID %q, which does not parse: %w", chainAddress, res.Provider.PeerId, err)
 	}
 	return id, nil
+}
+
+// AddrInfo is how to reach a registered provider over libp2p: its peer ID
+// and the transport parts of its registered multiaddrs (a trailing /p2p/ID
+// is dropped; addresses that do not parse are skipped).
+func AddrInfo(p types.Provider) (peer.AddrInfo, error) {
+	id, err := peer.Decode(p.PeerId)
+	if err != nil {
+		return peer.AddrInfo{}, fmt.Errorf("provider %s: registered peer ID %q: %w", p.Address, p.PeerId, err)
+	}
+	info := peer.AddrInfo{ID: id}
+	for _, a := range p.Multiaddrs {
+		m, err := ma.NewMultiaddr(a)
+		if err != nil {
+			continue
+		}
+		if transport, _ := peer.SplitAddr(m); transport != nil {
+			info.Addrs = append(info.Addrs, transport)
+		}
+	}
+	if len(info.Addrs) == 0 {
+		return info, fmt.Errorf("provider %s (peer %s) has no usable address on chain; its node registers them when it starts", p.Address, id)
+	}
+	return info, nil
 }

@@ -16,6 +16,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/gpunet/gpunet/runtime/runner"
+	"github.com/gpunet/gpunet/runtime/watch"
 	"github.com/gpunet/gpunet/stake/types"
 )
 
@@ -256,7 +257,7 @@ func (w *Worker) runnerJob(ctx context.Context, job types.Job) (runner.Job, erro
 	if cp == nil {
 		return rj, fmt.Errorf("lease starts at step %d, which has no committed checkpoint", rj.StartStep)
 	}
-	local := filepath.Join(w.run.CheckpointDir(rj.ID), fmt.Sprintf("step-%08d.safetensors", rj.StartStep))
+	local := filepath.Join(w.run.CheckpointDir(rj.ID), watch.Name(rj.StartStep))
 	if _, err := os.Stat(local); err == nil {
 		rj.ResumeFrom = local
 		return rj, nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/gpunet/gpunet/internal/wire"
 )
 
 // payloadVersion is the first byte of every encoded Offer; it is signed.
@@ -45,14 +47,14 @@ func appendShort(b []byte, s string) []byte {
 // decodePayload is the strict inverse of encodePayload: an unknown version,
 // a short read, trailing bytes or an invalid field is an error.
 func decodePayload(b []byte) (Offer, error) {
-	r := reader{b: b}
-	if v := r.byte(); v != payloadVersion {
+	r := wire.NewReader(b)
+	if v := r.Byte(); v != payloadVersion {
 		return Offer{}, fmt.Errorf("%w: payload version %d", ErrMalformed, v)
 	}
 	var o Offer
-	o.PeerID = peer.ID(r.short())
-	o.ChainAddress = r.short()
-	n := int(r.byte())
+	o.PeerID = peer.ID(r.Short())
+	o.ChainAddress = r.Short()
+	n := int(r.Byte())
 	if n > MaxGPUEntries {
 		return Offer{}, fmt.Errorf("%w: %d GPU entries", ErrMalformed, n)
 	}
@@ -60,17 +62,17 @@ func decodePayload(b []byte) (Offer, error) {
 		o.FreeGPUs = make([]GPUCount, 0, n)
 	}
 	for range n {
-		model := r.short()
-		o.FreeGPUs = append(o.FreeGPUs, GPUCount{Model: model, Count: r.uint32()})
+		model := r.Short()
+		o.FreeGPUs = append(o.FreeGPUs, GPUCount{Model: model, Count: r.Uint32()})
 	}
-	o.PricePerGPUHour = r.short()
-	o.Sequence = r.uint64()
-	o.Expiry = int64(r.uint64())
-	if r.truncated {
+	o.PricePerGPUHour = r.Short()
+	o.Sequence = r.Uint64()
+	o.Expiry = int64(r.Uint64())
+	if r.Truncated() {
 		return Offer{}, fmt.Errorf("%w: payload truncated", ErrMalformed)
 	}
-	if len(r.b) != 0 {
-		return Offer{}, fmt.Errorf("%w: %d trailing payload bytes", ErrMalformed, len(r.b))
+	if r.Len() != 0 {
+		return Offer{}, fmt.Errorf("%w: %d trailing payload bytes", ErrMalformed, r.Len())
 	}
 	if err := o.Validate(); err != nil {
 		return Offer{}, fmt.Errorf("%w: %w", ErrMalformed, err)
@@ -101,65 +103,18 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	if len(b) > MaxOfferBytes {
 		return envelope{}, fmt.Errorf("%w: %d bytes, at most %d", ErrOversized, len(b), MaxOfferBytes)
 	}
-	r := reader{b: b}
+	r := wire.NewReader(b)
 	var e envelope
-	e.payload = r.bytes(int(r.uint16()))
-	e.signature = r.bytes(int(r.byte()))
-	if r.truncated {
+	e.payload = r.Bytes(int(r.Uint16()))
+	e.signature = r.Bytes(int(r.Byte()))
+	if r.Truncated() {
 		return envelope{}, fmt.Errorf("%w: envelope truncated", ErrMalformed)
 	}
-	if len(r.b) != 0 {
-		return envelope{}, fmt.Errorf("%w: %d trailing envelope bytes", ErrMalformed, len(r.b))
+	if r.Len() != 0 {
+		return envelope{}, fmt.Errorf("%w: %d trailing envelope bytes", ErrMalformed, r.Len())
 	}
 	if len(e.signature) == 0 {
 		return envelope{}, fmt.Errorf("%w: no signature", ErrMalformed)
 	}
 	return e, nil
-}
-
-// reader consumes big-endian fields; after the first short read it returns
-// zero values and sets truncated.
-type reader struct {
-	b         []byte
-	truncated bool
-}
-
-func (r *reader) bytes(n int) []byte {
-	if r.truncated || len(r.b) < n {
-		r.truncated = true
-		return nil
-	}
-	out := r.b[:n:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *reader) byte() byte {
-	if b := r.bytes(1); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
-func (r *reader) short() string { return string(r.bytes(int(r.byte()))) }
-
-func (r *reader) uint16() uint16 {
-	if b := r.bytes(2); b != nil {
-		return binary.BigEndian.Uint16(b)
-	}
-	return 0
-}
-
-func (r *reader) uint32() uint32 {
-	if b := r.bytes(4); b != nil {
-		return binary.BigEndian.Uint32(b)
-	}
-	return 0
-}
-
-func (r *reader) uint64() uint64 {
-	if b := r.bytes(8); b != nil {
-		return binary.BigEndian.Uint64(b)
-	}
-	return 0
 }

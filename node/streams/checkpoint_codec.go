@@ -7,6 +7,7 @@ import (
 
 	"github.com/cometbft/cometbft/crypto/merkle"
 
+	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/runtime/commit"
 )
 
@@ -58,11 +59,11 @@ func decodeCheckpointRequest(b []byte) (checkpointRequest, error) {
 	if len(b) != checkpointRequestLen {
 		return checkpointRequest{}, fmt.Errorf("%w: checkpoint request of %d bytes, want %d", ErrMalformed, len(b), checkpointRequestLen)
 	}
-	r := reader{b: b}
-	if v := r.byte(); v != checkpointVersion {
+	r := wire.NewReader(b)
+	if v := r.Byte(); v != checkpointVersion {
 		return checkpointRequest{}, fmt.Errorf("%w: version: %d, want %d", ErrMalformed, v, checkpointVersion)
 	}
-	req := checkpointRequest{JobID: r.uint64(), Step: int64(r.uint64()), Index: r.uint64()}
+	req := checkpointRequest{JobID: r.Uint64(), Step: int64(r.Uint64()), Index: r.Uint64()}
 	if err := req.validate(); err != nil {
 		return checkpointRequest{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
@@ -109,33 +110,33 @@ func appendChunkHeader(b []byte, total uint64, p *merkle.Proof, dataLen int) ([]
 // The slices alias b. It checks the layout and ranges only: the proof is
 // checked by commit.VerifyChunk.
 func decodeChunkResponse(b []byte) (chunkResponse, error) {
-	r := reader{b: b}
-	if k := r.byte(); k != frameOK {
+	r := wire.NewReader(b)
+	if k := r.Byte(); k != frameOK {
 		return chunkResponse{}, fmt.Errorf("%w: frame type %d, want %d", ErrMalformed, k, frameOK)
 	}
 	var c chunkResponse
-	c.Total = r.uint64()
-	c.LeafHash = r.bytes(sha256.Size)
-	n := int(r.byte())
+	c.Total = r.Uint64()
+	c.LeafHash = r.Bytes(sha256.Size)
+	n := int(r.Byte())
 	if n > maxAunts {
 		return chunkResponse{}, fmt.Errorf("%w: aunts: %d, at most %d", ErrMalformed, n, maxAunts)
 	}
-	if hashes := r.bytes(n * sha256.Size); hashes != nil && n > 0 {
+	if hashes := r.Bytes(n * sha256.Size); hashes != nil && n > 0 {
 		c.Aunts = make([][]byte, n)
 		for i := range c.Aunts {
 			c.Aunts[i] = hashes[i*sha256.Size : (i+1)*sha256.Size : (i+1)*sha256.Size]
 		}
 	}
-	dataLen := r.uint32()
+	dataLen := r.Uint32()
 	if dataLen > commit.ChunkSize {
 		return chunkResponse{}, fmt.Errorf("%w: data: %d bytes, at most %d", ErrMalformed, dataLen, commit.ChunkSize)
 	}
-	c.Data = r.bytes(int(dataLen))
+	c.Data = r.Bytes(int(dataLen))
 	switch {
-	case r.truncated:
+	case r.Truncated():
 		return chunkResponse{}, fmt.Errorf("%w: chunk response truncated", ErrMalformed)
-	case len(r.b) != 0:
-		return chunkResponse{}, fmt.Errorf("%w: %d trailing chunk response bytes", ErrMalformed, len(r.b))
+	case r.Len() != 0:
+		return chunkResponse{}, fmt.Errorf("%w: %d trailing chunk response bytes", ErrMalformed, r.Len())
 	case c.Total == 0 || c.Total > MaxChunks:
 		return chunkResponse{}, fmt.Errorf("%w: total: %d chunks, want 1..%d", ErrMalformed, c.Total, uint64(MaxChunks))
 	}

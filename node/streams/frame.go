@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-msgio"
 	"github.com/multiformats/go-varint"
 
+	"github.com/gpunet/gpunet/internal/wire"
 	"github.com/gpunet/gpunet/runtime/commit"
 )
 
@@ -97,14 +98,14 @@ func encodeError(s Status, msg string) []byte {
 
 // decodeError parses an error frame whose first byte is an error status.
 func decodeError(b []byte) (Status, string, error) {
-	r := reader{b: b}
-	s := Status(r.byte())
-	msg := r.bytes(int(r.uint16()))
+	r := wire.NewReader(b)
+	s := Status(r.Byte())
+	msg := r.Bytes(int(r.Uint16()))
 	switch {
-	case r.truncated:
+	case r.Truncated():
 		return 0, "", fmt.Errorf("%w: error frame truncated", ErrMalformed)
-	case len(r.b) != 0:
-		return 0, "", fmt.Errorf("%w: %d trailing error frame bytes", ErrMalformed, len(r.b))
+	case r.Len() != 0:
+		return 0, "", fmt.Errorf("%w: %d trailing error frame bytes", ErrMalformed, r.Len())
 	case !s.isError():
 		return 0, "", fmt.Errorf("%w: status: unknown status %d", ErrMalformed, uint8(s))
 	case len(msg) > MaxMessageBytes || !utf8.Valid(msg):

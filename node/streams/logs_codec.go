@@ -7,6 +7,8 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/gpunet/gpunet/internal/wire"
 )
 
 // logsVersion is the first byte of a logs request; it is signed.
@@ -117,23 +119,23 @@ func decodeLogsRequest(b []byte) (logsRequest, []byte, error) {
 	if len(b) > MaxRequestBytes {
 		return logsRequest{}, nil, fmt.Errorf("%w: logs request of %d bytes, at most %d", ErrOversized, len(b), MaxRequestBytes)
 	}
-	r := reader{b: b}
-	if v := r.byte(); v != logsVersion {
+	r := wire.NewReader(b)
+	if v := r.Byte(); v != logsVersion {
 		return logsRequest{}, nil, fmt.Errorf("%w: version: %d, want %d", ErrMalformed, v, logsVersion)
 	}
 	var req logsRequest
-	req.JobID = r.uint64()
-	req.Provider = peer.ID(r.bytes(int(r.byte())))
-	req.Expiry = int64(r.uint64())
-	follow := r.byte()
-	payloadLen := len(b) - len(r.b)
-	req.PubKey = r.bytes(pubKeyLen)
-	req.Signature = r.bytes(signatureLen)
+	req.JobID = r.Uint64()
+	req.Provider = peer.ID(r.Bytes(int(r.Byte())))
+	req.Expiry = int64(r.Uint64())
+	follow := r.Byte()
+	payloadLen := len(b) - r.Len()
+	req.PubKey = r.Bytes(pubKeyLen)
+	req.Signature = r.Bytes(signatureLen)
 	switch {
-	case r.truncated:
+	case r.Truncated():
 		return logsRequest{}, nil, fmt.Errorf("%w: logs request truncated", ErrMalformed)
-	case len(r.b) != 0:
-		return logsRequest{}, nil, fmt.Errorf("%w: %d trailing logs request bytes", ErrMalformed, len(r.b))
+	case r.Len() != 0:
+		return logsRequest{}, nil, fmt.Errorf("%w: %d trailing logs request bytes", ErrMalformed, r.Len())
 	case follow > 1:
 		return logsRequest{}, nil, fmt.Errorf("%w: follow: %d, want 0 or 1", ErrMalformed, follow)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/gpunet/gpunet/runtime/commit"
 	"github.com/gpunet/gpunet/runtime/docker"
 	rexec "github.com/gpunet/gpunet/runtime/exec"
+	"github.com/gpunet/gpunet/runtime/watch"
 	"github.com/gpunet/gpunet/stake/jobspec"
 )
 
@@ -198,7 +199,7 @@ func checkCommitted(t *testing.T, r *Runner, rec Record, steps ...int64) {
 
 func readCheckpoint(t *testing.T, r *Runner, jobID string, step int64) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(r.CheckpointDir(jobID), checkpointName(step)))
+	b, err := os.ReadFile(filepath.Join(r.CheckpointDir(jobID), watch.Name(step)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,6 +73,15 @@ func (r Record) Last() (Checkpoint, bool) {
 	return r.Checkpoints[len(r.Checkpoints)-1], true
 }
 
+// LastStep is the step the run has reached: its last committed checkpoint,
+// or the job's start step.
+func (r Record) LastStep() int64 {
+	if c, ok := r.Last(); ok {
+		return c.Step
+	}
+	return r.Job.StartStep
+}
+
 // addCheckpoint inserts c in step order and reports whether it is new. A
 // second file for a step already committed with another root is an error:
 // a deterministic job never writes two different states for one step.

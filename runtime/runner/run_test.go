@@ -15,6 +15,7 @@ import (
 
 	"github.com/gpunet/gpunet/internal/testimage"
 	"github.com/gpunet/gpunet/runtime/docker"
+	"github.com/gpunet/gpunet/runtime/watch"
 )
 
 // The example trainer runs to completion through each driver, and every
@@ -64,7 +65,7 @@ func TestSegmentReplayIsByteIdentical(t *testing.T) {
 			if err != nil {
 				t.Fatalf("full run: %v\n%s", err, h.logs)
 			}
-			from := filepath.Join(r.CheckpointDir("full"), checkpointName(100))
+			from := filepath.Join(r.CheckpointDir("full"), watch.Name(100))
 			seg, err := r.Run(ctx, tg.job(Job{ID: "segment", Spec: spec, Seed: 11, StartStep: 100, EndStep: 150, ResumeFrom: from}))
 			if err != nil {
 				t.Fatalf("segment run: %v\n%s", err, h.logs)
@@ -265,7 +266,7 @@ func TestAbandonStopsTheTask(t *testing.T) {
 	}
 	// The task is gone: the run would have reached step 200 within 4 s.
 	time.Sleep(4500 * time.Millisecond)
-	if _, err := os.Stat(filepath.Join(r.CheckpointDir(job.ID), checkpointName(200))); err == nil {
+	if _, err := os.Stat(filepath.Join(r.CheckpointDir(job.ID), watch.Name(200))); err == nil {
 		t.Fatal("the abandoned task kept running to its end")
 	}
 }

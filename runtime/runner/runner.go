@@ -16,6 +16,7 @@ import (
 	gprt "github.com/gpunet/gpunet/runtime"
 	"github.com/gpunet/gpunet/runtime/alloc"
 	"github.com/gpunet/gpunet/runtime/inputs"
+	"github.com/gpunet/gpunet/runtime/watch"
 )
 
 // ErrStopped is returned by Run and Resume when Stop ended the run.
@@ -308,15 +309,13 @@ func (r *Runner) prepare(ctx context.Context, rn *run) error {
 		}
 	}
 	if job.ResumeFrom != "" {
-		dst := filepath.Join(r.CheckpointDir(job.ID), checkpointName(job.StartStep))
+		dst := filepath.Join(r.CheckpointDir(job.ID), watch.Name(job.StartStep))
 		if err := copyFile(job.ResumeFrom, dst); err != nil {
 			return fmt.Errorf("place checkpoint to resume from: %w", err)
 		}
 	}
 	return rn.save()
 }
-
-func checkpointName(step int64) string { return fmt.Sprintf("step-%08d.safetensors", step) }
 
 // copyFile copies src to dst through a temporary file and a rename, unless
 // dst is already src.

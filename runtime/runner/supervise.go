@@ -117,17 +117,17 @@ func (r *Runner) supervise(ctx context.Context, rn *run, start bool) (Record, er
 			if err := rn.setState(StateStopped); err != nil {
 				return rn.snapshot(), err
 			}
-			return rn.snapshot(), fmt.Errorf("job %s: %w at step %d", job.ID, ErrStopped, lastStep(rec))
+			return rn.snapshot(), fmt.Errorf("job %s: %w at step %d", job.ID, ErrStopped, rec.LastStep())
 		case exit.Successful() && done, unknownExit(exit) && done:
 			r.finish(ctx, rn)
 			r.log.InfoContext(ctx, "job succeeded", "job", job.ID, "checkpoints", len(rec.Checkpoints), "attempts", rec.Attempt)
 			err := rn.setState(StateSucceeded)
 			return rn.snapshot(), err
 		case exit.Successful():
-			return rn.fail(ctx, fmt.Errorf("task exited 0 without its final checkpoint %s", checkpointName(end)))
+			return rn.fail(ctx, fmt.Errorf("task exited 0 without its final checkpoint %s", watch.Name(end)))
 		case (killedFromOutside(exit) || unknownExit(exit)) && rec.Attempt <= r.cfg.MaxRestarts:
 			r.log.WarnContext(ctx, "task was killed; resuming from the last checkpoint", "job", job.ID,
-				"exit", describeExit(exit), "from_step", lastStep(rec), "attempt", rec.Attempt)
+				"exit", describeExit(exit), "from_step", rec.LastStep(), "attempt", rec.Attempt)
 			if rec.Handle != nil {
 				if err := r.driver.Destroy(context.WithoutCancel(ctx), rec.Handle.ID); err != nil {
 					r.log.WarnContext(ctx, "remove task", "job", job.ID, "err", err)
@@ -141,13 +141,6 @@ func (r *Runner) supervise(ctx context.Context, rn *run, start bool) (Record, er
 			return rn.fail(ctx, fmt.Errorf("task %s", describeExit(exit)))
 		}
 	}
-}
-
-func lastStep(rec Record) int64 {
-	if c, ok := rec.Last(); ok {
-		return c.Step
-	}
-	return rec.Job.StartStep
 }
 
 // killedFromOutside is a task ended by a signal it did not raise itself
@@ -191,7 +184,7 @@ func (r *Runner) startAttempt(ctx context.Context, rn *run) error {
 	}
 	resume := ""
 	if from > 0 {
-		resume = path.Join(gprt.ContainerCheckpointDir, checkpointName(from))
+		resume = path.Join(gprt.ContainerCheckpointDir, watch.Name(from))
 	}
 	spec := job.Spec
 	cfg := gprt.TaskConfig{

@@ -1,15 +1,22 @@
 package watch
 
+import "fmt"
+
 const (
 	namePrefix = "step-"
 	nameSuffix = ".safetensors"
 	nameDigits = 8
 )
 
-// ParseName returns the step of a checkpoint file name: exactly "step-",
-// eight decimal digits and ".safetensors". Anything else (the writer's
-// ".step-XXXXXXXX.safetensors.tmp-*" temp files, other digit counts, signs,
-// paths) is not a checkpoint name.
+// Name is the file name of the checkpoint of step: "step-", the step in
+// eight decimal digits, ".safetensors" (SPEC section 4).
+func Name(step int64) string {
+	return fmt.Sprintf("%s%0*d%s", namePrefix, nameDigits, step, nameSuffix)
+}
+
+// ParseName returns the step of a checkpoint file name as Name writes it.
+// Anything else (the writer's hidden ".step-<digits>.safetensors.tmp-*"
+// temp files, other digit counts, signs, paths) is not a checkpoint name.
 func ParseName(name string) (step int64, ok bool) {
 	if len(name) != len(namePrefix)+nameDigits+len(nameSuffix) ||
 		name[:len(namePrefix)] != namePrefix ||

@@ -20,7 +20,7 @@ import (
 // Checkpoint is a validated, committed checkpoint file.
 type Checkpoint struct {
 	Step   int64
-	Name   string // base name, step-XXXXXXXX.safetensors
+	Name   string // base name, as Name writes it
 	Path   string // absolute host path
 	Size   int64
 	Root   []byte // 32-byte Merkle root (commit.Commitment.Root)

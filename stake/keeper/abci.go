@@ -46,32 +46,36 @@ func dueIDs(ctx context.Context, idx collections.KeySet[collections.Pair[int64, 
 // processHeightDue handles leases past their accept or progress deadline.
 func (k Keeper) processHeightDue(ctx context.Context) error {
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	ids, err := dueIDs(ctx, k.JobsByHeightDue, height)
-	if err != nil {
-		return fmt.Errorf("walk due leases: %w", err)
-	}
-	for _, id := range ids {
-		job, err := k.Jobs.Get(ctx, id)
-		if err != nil {
-			return fmt.Errorf("due job %d: %w", id, err)
+	return k.processDue(ctx, k.JobsByHeightDue, height, func(ctx context.Context, job types.Job) error {
+		switch job.Status {
+		case types.JOB_STATUS_LEASED:
+			return k.loseLease(ctx, job, fmt.Sprintf("provider %s did not accept the lease by height %d", job.Lease.Provider, job.Lease.AcceptDeadline))
+		case types.JOB_STATUS_RUNNING:
+			return k.loseLease(ctx, job, fmt.Sprintf("provider %s reported no progress by height %d", job.Lease.Provider, job.Lease.ProgressDeadline))
 		}
-		k.isolated(ctx, id, func(ctx context.Context) error {
-			switch job.Status {
-			case types.JOB_STATUS_LEASED:
-				return k.loseLease(ctx, job, fmt.Sprintf("provider %s did not accept the lease by height %d", job.Lease.Provider, job.Lease.AcceptDeadline))
-			case types.JOB_STATUS_RUNNING:
-				return k.loseLease(ctx, job, fmt.Sprintf("provider %s reported no progress by height %d", job.Lease.Provider, job.Lease.ProgressDeadline))
-			}
-			return nil
-		})
-	}
-	return nil
+		return nil
+	})
 }
 
 // processTimeDue ends runs past max_duration and settles closed windows.
 func (k Keeper) processTimeDue(ctx context.Context) error {
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
-	ids, err := dueIDs(ctx, k.JobsByTimeDue, now.UnixNano())
+	return k.processDue(ctx, k.JobsByTimeDue, now.UnixNano(), func(ctx context.Context, job types.Job) error {
+		switch job.Status {
+		case types.JOB_STATUS_RUNNING:
+			return k.failJob(ctx, job, job.Lease.MaxEndTime, "ran past its max_duration")
+		case types.JOB_STATUS_VERIFYING:
+			return k.settle(ctx, job)
+		}
+		return nil
+	})
+}
+
+// processDue acts on every job of a deadline index due at or before limit,
+// each in its own cache context.
+func (k Keeper) processDue(ctx context.Context, idx collections.KeySet[collections.Pair[int64, uint64]], limit int64,
+	act func(context.Context, types.Job) error) error {
+	ids, err := dueIDs(ctx, idx, limit)
 	if err != nil {
 		return fmt.Errorf("walk due jobs: %w", err)
 	}
@@ -80,15 +84,7 @@ func (k Keeper) processTimeDue(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("due job %d: %w", id, err)
 		}
-		k.isolated(ctx, id, func(ctx context.Context) error {
-			switch job.Status {
-			case types.JOB_STATUS_RUNNING:
-				return k.failJob(ctx, job, job.Lease.MaxEndTime, "ran past its max_duration")
-			case types.JOB_STATUS_VERIFYING:
-				return k.settle(ctx, job)
-			}
-			return nil
-		})
+		k.isolated(ctx, id, func(ctx context.Context) error { return act(ctx, job) })
 	}
 	return nil
 }

@@ -95,6 +95,10 @@ func (k Keeper) AcceptLease(ctx context.Context, provider sdk.AccAddress, id uin
 // ReportCheckpoints appends a running job's new checkpoints to its trail and
 // renews its progress deadline.
 func (k Keeper) ReportCheckpoints(ctx context.Context, provider sdk.AccAddress, id uint64, reports []types.CheckpointReport) error {
+	// An empty batch would renew the deadline without progress.
+	if err := types.ValidateReports(reports); err != nil {
+		return err
+	}
 	job, err := k.leasedJob(ctx, provider, id, types.JOB_STATUS_RUNNING)
 	if err != nil {
 		return err
@@ -199,6 +203,9 @@ func (k Keeper) CompleteJob(ctx context.Context, provider sdk.AccAddress, id uin
 // FailJob ends a job whose task failed on its own. The provider is paid for
 // the time used and the rest of the escrow returns to the client.
 func (k Keeper) FailJob(ctx context.Context, provider sdk.AccAddress, id uint64, reason string) error {
+	if err := types.ValidateReason(reason); err != nil {
+		return err
+	}
 	job, err := k.leasedJob(ctx, provider, id, types.JOB_STATUS_LEASED, types.JOB_STATUS_RUNNING)
 	if err != nil {
 		return err

@@ -111,9 +111,6 @@ func (s msgServer) ReportCheckpoints(ctx context.Context, m *types.MsgReportChec
 	if err != nil {
 		return nil, err
 	}
-	if len(m.Checkpoints) == 0 || len(m.Checkpoints) > types.MaxReportsPerMsg {
-		return nil, errorsmod.Wrapf(types.ErrInvalidReport, "checkpoints: give 1 to %d reports", types.MaxReportsPerMsg)
-	}
 	return &types.MsgReportCheckpointsResponse{}, s.k.ReportCheckpoints(ctx, provider, m.JobId, m.Checkpoints)
 }
 
@@ -129,9 +126,6 @@ func (s msgServer) FailJob(ctx context.Context, m *types.MsgFailJob) (*types.Msg
 	provider, err := s.k.decodeAddress("provider", m.Provider)
 	if err != nil {
 		return nil, err
-	}
-	if m.Reason == "" || len(m.Reason) > types.MaxReasonLen {
-		return nil, errorsmod.Wrapf(types.ErrInvalidReport, "reason: say why the job failed in 1 to %d bytes", types.MaxReasonLen)
 	}
 	return &types.MsgFailJobResponse{}, s.k.FailJob(ctx, provider, m.JobId, m.Reason)
 }

@@ -27,7 +27,7 @@ func (k Keeper) Schedule(ctx context.Context) error {
 		return err
 	}
 	budget := int(params.MaxPlacementsPerBlock)
-	pending, err := k.pendingJobs(ctx, budget*candidatesPerPlacement, params)
+	pending, err := k.pendingJobs(ctx, budget*candidatesPerPlacement)
 	if err != nil || len(pending) == 0 {
 		return err
 	}
@@ -35,17 +35,28 @@ func (k Keeper) Schedule(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	placements := scheduler.Plan(pending, providers, budget, scheduler.DefaultOptions())
-	for _, pl := range placements {
-		k.isolated(ctx, pl.JobID, func(ctx context.Context) error { return k.place(ctx, pl, params) })
+	requests := make([]scheduler.Job, len(pending))
+	byID := make(map[uint64]pendingJob, len(pending))
+	for i, p := range pending {
+		requests[i] = SchedulerJob(p.job.Id, p.spec, params)
+		byID[p.job.Id] = p
+	}
+	for _, pl := range scheduler.Plan(requests, providers, budget, scheduler.DefaultOptions()) {
+		p := byID[pl.JobID]
+		k.isolated(ctx, pl.JobID, func(ctx context.Context) error { return k.place(ctx, p.job, p.spec, pl, params) })
 	}
 	return nil
 }
 
-// pendingJobs returns up to limit PENDING jobs in ID order as the scheduler
-// sees them.
-func (k Keeper) pendingJobs(ctx context.Context, limit int, params types.Params) ([]scheduler.Job, error) {
-	var out []scheduler.Job
+// pendingJob is a PENDING job with its spec parsed once per block.
+type pendingJob struct {
+	job  types.Job
+	spec *jobspec.Spec
+}
+
+// pendingJobs returns up to limit PENDING jobs in ID order.
+func (k Keeper) pendingJobs(ctx context.Context, limit int) ([]pendingJob, error) {
+	var out []pendingJob
 	rng := collections.NewPrefixedPairRange[int32, uint64](int32(types.JOB_STATUS_PENDING))
 	err := k.JobsByStatus.Walk(ctx, rng, func(key collections.Pair[int32, uint64]) (bool, error) {
 		job, err := k.Jobs.Get(ctx, key.K2())
@@ -56,7 +67,7 @@ func (k Keeper) pendingJobs(ctx context.Context, limit int, params types.Params)
 		if err != nil {
 			return true, fmt.Errorf("job %d: %w", job.Id, err)
 		}
-		out = append(out, SchedulerJob(job.Id, spec, params))
+		out = append(out, pendingJob{job: job, spec: spec})
 		return len(out) >= limit, nil
 	})
 	if err != nil {
@@ -127,15 +138,7 @@ func ToSchedulerProvider(p types.Provider, stake math.Int, height int64) schedul
 }
 
 // place leases a pending job to the provider the scheduler chose.
-func (k Keeper) place(ctx context.Context, pl scheduler.Placement, params types.Params) error {
-	job, err := k.Jobs.Get(ctx, pl.JobID)
-	if err != nil {
-		return err
-	}
-	spec, err := types.ParseJobSpec(job.Spec)
-	if err != nil {
-		return err
-	}
+func (k Keeper) place(ctx context.Context, job types.Job, spec *jobspec.Spec, pl scheduler.Placement, params types.Params) error {
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	r := spec.Resources
 	lease := &types.Lease{

@@ -1,6 +1,8 @@
 package types
 
 import (
+	"strconv"
+
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -70,17 +72,31 @@ func (m *MsgReportCheckpoints) ValidateBasic() error {
 	if err := validateLeaseMsg(m.Provider, m.JobId); err != nil {
 		return err
 	}
-	if len(m.Checkpoints) == 0 || len(m.Checkpoints) > MaxReportsPerMsg {
-		return errorsmod.Wrapf(ErrInvalidReport, "checkpoints: give 1 to %d reports (got %d)", MaxReportsPerMsg, len(m.Checkpoints))
+	return ValidateReports(m.Checkpoints)
+}
+
+// ValidateReports checks a ReportCheckpoints batch on its own: 1 to
+// MaxReportsPerMsg reports, each valid, in increasing step order.
+func ValidateReports(reports []CheckpointReport) error {
+	if len(reports) == 0 || len(reports) > MaxReportsPerMsg {
+		return errorsmod.Wrapf(ErrInvalidReport, "checkpoints: give 1 to %d reports (got %d)", MaxReportsPerMsg, len(reports))
 	}
-	for i, r := range m.Checkpoints {
-		field := "checkpoints[" + itoa(i) + "]"
+	for i, r := range reports {
+		field := "checkpoints[" + strconv.Itoa(i) + "]"
 		if err := ValidateReport(field, r); err != nil {
 			return err
 		}
-		if i > 0 && r.Step <= m.Checkpoints[i-1].Step {
-			return errorsmod.Wrapf(ErrInvalidReport, "%s.step: %d does not follow %d; report in increasing step order", field, r.Step, m.Checkpoints[i-1].Step)
+		if i > 0 && r.Step <= reports[i-1].Step {
+			return errorsmod.Wrapf(ErrInvalidReport, "%s.step: %d does not follow %d; report in increasing step order", field, r.Step, reports[i-1].Step)
 		}
+	}
+	return nil
+}
+
+// ValidateReason checks a FailJob reason: said, and short enough to store.
+func ValidateReason(reason string) error {
+	if reason == "" || len(reason) > MaxReasonLen {
+		return errorsmod.Wrapf(ErrInvalidReport, "reason: say why the job failed in 1 to %d bytes", MaxReasonLen)
 	}
 	return nil
 }
@@ -98,22 +114,5 @@ func (m *MsgFailJob) ValidateBasic() error {
 	if err := validateLeaseMsg(m.Provider, m.JobId); err != nil {
 		return err
 	}
-	if m.Reason == "" || len(m.Reason) > MaxReasonLen {
-		return errorsmod.Wrapf(ErrInvalidReport, "reason: say why the job failed in 1 to %d bytes", MaxReasonLen)
-	}
-	return nil
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b [20]byte
-	n := len(b)
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	return string(b[n:])
+	return ValidateReason(m.Reason)
 }
