@@ -173,6 +173,9 @@ Press Ctrl-C to stop; the next start resumes where it stopped.
 	case <-stopCtx.Done():
 		return fmt.Errorf("stop devnet: still stopping after 30s; its state is safe up to height %d", height)
 	}
+	// A block may commit while the node stops: the height it stopped at is
+	// the last one committed, read once it has stopped.
+	height = node.Height()
 	if !wantJSON(cmd) {
 		fmt.Fprintf(out, "\nStopped at height %d. State kept in %s; run `gpunet devnet` again to resume.\n", height, home)
 	}
